@@ -1,0 +1,490 @@
+// Package sqlstore implements ksp.Store once, in SQL that both SQLite and
+// PostgreSQL accept. The sqlite and postgres packages open the connection and
+// supply a Dialect; everything a member relies on (the sharing rule in SQL,
+// the audit chain, the commit-ordered sequences) is written here, once.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kspplatform/ksp"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is what differs between the databases.
+type Dialect struct {
+	// Name is "sqlite" or "postgres"; a migration file NNN_x.NAME.sql is
+	// used only by that dialect.
+	Name string
+	// Numbered placeholders ($1) instead of ?.
+	Numbered bool
+	// WriteLock is run first in every write transaction to serialise
+	// writers across connections and replicas ("" where the database
+	// already serialises writers, as SQLite does).
+	WriteLock string
+	// MigrationLock and MigrationUnlock bracket migrations so that replicas
+	// starting together apply them once.
+	MigrationLock, MigrationUnlock string
+	// IsUniqueViolation recognises a unique-constraint error.
+	IsUniqueViolation func(error) bool
+}
+
+// DB is the shared store.
+type DB struct {
+	sql    *sql.DB
+	d      Dialect
+	log    *slog.Logger
+	closer func() error
+}
+
+var _ ksp.Store = (*DB)(nil)
+
+// New wraps an open database. closer, if not nil, runs on Close after the
+// pool is closed.
+func New(db *sql.DB, d Dialect, log *slog.Logger, closer func() error) *DB {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &DB{sql: db, d: d, log: log, closer: closer}
+}
+
+// SQL returns the underlying pool, for adapters' own queries and tests.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Dialect returns the dialect.
+func (db *DB) Dialect() Dialect { return db.d }
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if db.closer != nil {
+		if cerr := db.closer(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies the embedded migrations not yet applied, in order, each in
+// its own transaction. Applying them again is a no-op.
+func (db *DB) Migrate(ctx context.Context) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	if db.d.MigrationLock != "" {
+		if _, err := conn.ExecContext(ctx, db.d.MigrationLock); err != nil {
+			return fmt.Errorf("migrate: take lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), db.d.MigrationUnlock) //nolint:errcheck // released with the session anyway
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
+		_, dialect, hasDialect := strings.Cut(base, ".")
+		if hasDialect && dialect != db.d.Name {
+			continue
+		}
+		var n int
+		if err := conn.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), base).Scan(&n); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		for _, stmt := range splitStatements(string(body)) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migrate %s: %w\n%s", base, err, stmt)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), base, micros(ksp.Now())); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		db.log.Info("applied migration", "version", base, "dialect", db.d.Name)
+	}
+	return nil
+}
+
+// splitStatements splits a migration into statements at lines ending in
+// ";", after removing -- comments. A block opened by a line ending in BEGIN
+// (a trigger body) runs until a line "END;".
+func splitStatements(s string) []string {
+	var out []string
+	var cur strings.Builder
+	inBlock := false
+	flush := func() {
+		if st := strings.TrimSpace(cur.String()); st != "" {
+			out = append(out, st)
+		}
+		cur.Reset()
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if i := strings.Index(line, "--"); i >= 0 && !strings.Contains(line[:i], "'") {
+			line = line[:i]
+		}
+		t := strings.ToUpper(strings.TrimSpace(line))
+		if t == "" {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		switch {
+		case strings.HasSuffix(t, "BEGIN"):
+			inBlock = true
+		case inBlock:
+			if t == "END;" {
+				inBlock = false
+				flush()
+			}
+		case strings.HasSuffix(t, ";"):
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// rebind turns ? placeholders into $n for dialects that number them. KSP's
+// queries never put a literal ? inside a string.
+func (db *DB) rebind(q string) string {
+	if !db.d.Numbered {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// Tx is a transaction with the dialect's placeholders and KSP's write
+// helpers.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	ctx context.Context
+	now time.Time
+}
+
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(tx.ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	return tx.QueryRowContext(tx.ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	return tx.QueryContext(tx.ctx, tx.db.rebind(q), args...)
+}
+
+// write runs fn in a write transaction, serialised with every other writer,
+// and commits when fn returns nil.
+func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: stx, db: db, ctx: ctx, now: ksp.Now()}
+	if db.d.WriteLock != "" {
+		if _, err := stx.ExecContext(ctx, db.d.WriteLock); err != nil {
+			stx.Rollback()
+			return fmt.Errorf("write lock: %w", err)
+		}
+	}
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.sql.QueryRowContext(ctx, db.rebind(q), args...)
+}
+
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.sql.QueryContext(ctx, db.rebind(q), args...)
+}
+
+func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return db.sql.ExecContext(ctx, db.rebind(q), args...)
+}
+
+// audit appends one event to the chain inside tx. details holds what may be
+// personal (emails, names, free text): it is stored beside the chain under
+// its digest.
+func (tx *Tx) audit(action, object string, orgID string, details map[string]any) error {
+	actor := ksp.ActorFrom(tx.ctx)
+	if orgID == "" && actor != nil {
+		orgID = actor.OrgID
+	}
+	digest, err := ksp.DetailsDigest(details)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	e := &ksp.AuditEvent{Time: tx.now, Actor: actor.AuditName(), OrgID: orgID, Action: action, Object: object, DetailsDigest: digest}
+	if err := tx.queryRow(`UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&e.Seq, &e.PrevHash); err != nil {
+		return fmt.Errorf("audit %s: advance head: %w", action, err)
+	}
+	if e.Hash, err = e.ComputeHash(); err != nil {
+		return err
+	}
+	if _, err := tx.exec(`UPDATE audit_head SET hash = ? WHERE id = 1`, e.Hash); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	if _, err := tx.exec(`INSERT INTO audit_events (seq, time, actor, org_id, action, object, details_digest, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, micros(e.Time), e.Actor, e.OrgID, e.Action, e.Object, e.DetailsDigest, e.PrevHash, e.Hash); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	if digest != "" {
+		js, err := json.Marshal(details)
+		if err != nil {
+			return fmt.Errorf("audit %s: %w", action, err)
+		}
+		var n int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM audit_details WHERE digest = ?`, digest).Scan(&n); err != nil {
+			return fmt.Errorf("audit %s: %w", action, err)
+		}
+		if n == 0 {
+			if _, err := tx.exec(`INSERT INTO audit_details (digest, details) VALUES (?, ?)`, digest, string(js)); err != nil {
+				return fmt.Errorf("audit %s: %w", action, err)
+			}
+		}
+	}
+	return nil
+}
+
+// nextSeq takes the next value of a commit-ordered counter. The row stays
+// locked until tx ends, so values become visible in the order they were
+// taken.
+func (tx *Tx) nextSeq(name string) (int64, error) {
+	var v int64
+	if err := tx.queryRow(`UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v); err != nil {
+		return 0, fmt.Errorf("next %s sequence: %w", name, err)
+	}
+	return v, nil
+}
+
+// setAudience replaces the audience rows of an item.
+func (tx *Tx) setAudience(itemID string, orgs []string) error {
+	if _, err := tx.exec(`DELETE FROM audiences WHERE item_id = ?`, itemID); err != nil {
+		return fmt.Errorf("set audience: %w", err)
+	}
+	for _, o := range orgs {
+		if _, err := tx.exec(`INSERT INTO audiences (item_id, org_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, itemID, o); err != nil {
+			return fmt.Errorf("set audience: %w", err)
+		}
+	}
+	return nil
+}
+
+// appendEvent adds a notification to the event table, shared like its object.
+func (tx *Tx) appendEvent(typ, objectID string, s ksp.Sharing, data any) (*ksp.Event, error) {
+	seq, err := tx.nextSeq("events")
+	if err != nil {
+		return nil, err
+	}
+	js, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("event %s: %w", typ, err)
+	}
+	e := &ksp.Event{Seq: seq, ID: ksp.NewID(), Type: typ, Time: tx.now, ObjectID: objectID, Sharing: s, Data: js}
+	if _, err := tx.exec(`INSERT INTO events (seq, id, type, time, object_id, owner_org_id, distribution, tlp, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, e.ID, e.Type, micros(e.Time), e.ObjectID, s.OwnerOrgID, string(s.Distribution), string(s.TLP), string(js)); err != nil {
+		return nil, fmt.Errorf("event %s: %w", typ, err)
+	}
+	if s.Distribution == ksp.DistAudience {
+		if err := tx.setAudience(e.ID, s.Audience); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Visible returns the SQL form of ksp.CanSee for a table aliased alias with
+// columns owner_org_id and distribution, whose audience rows are keyed by
+// idCol. The conformance suite checks it against ksp.CanSee over every
+// combination, so there is still one rule.
+func Visible(v ksp.Viewer, alias, idCol string) (string, []any) {
+	switch {
+	case v.Staff:
+		return "1 = 1", nil
+	case v.Anonymous() || v.Suspended:
+		return alias + ".distribution = 'public'", nil
+	}
+	return "(" + alias + ".distribution IN ('public', 'members') OR " + alias + ".owner_org_id = ? OR (" + alias +
+			".distribution = 'audience' AND EXISTS (SELECT 1 FROM audiences au WHERE au.item_id = " + alias + "." + idCol + " AND au.org_id = ?)))",
+		[]any{v.OrgID, v.OrgID}
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(n int64) time.Time { return time.UnixMicro(n).UTC() }
+
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return micros(*t)
+}
+
+func ptrTime(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
+}
+
+// encodeCursor and decodeCursor make the opaque next_cursor of lists keyed by
+// a string (an ID: UUIDv7 sorts by creation).
+func encodeCursor(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
+
+func decodeCursor(c string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) == 0 || len(b) > 200 {
+		return "", &ksp.Error{Code: ksp.EINVALID, Message: "invalid cursor", Fields: []ksp.FieldError{{Field: "cursor", Reason: "not a cursor returned by this list"}}}
+	}
+	return string(b), nil
+}
+
+// pageQuery adds cursor and limit to a query over items ordered by key
+// descending. It returns the additional WHERE clause, its args and the LIMIT
+// to use (one more than the page, to know whether another follows).
+func pageQuery(p ksp.Page, keyCol string) (string, []any, int, error) {
+	p = p.Normalize()
+	if p.Cursor == "" {
+		return "1 = 1", nil, p.Limit + 1, nil
+	}
+	k, err := decodeCursor(p.Cursor)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	return keyCol + " < ?", []any{k}, p.Limit + 1, nil
+}
+
+// cut trims a page fetched with pageQuery and returns the next cursor.
+func cut[T any](items []T, p ksp.Page, key func(T) string) ([]T, string) {
+	p = p.Normalize()
+	if len(items) <= p.Limit {
+		return items, ""
+	}
+	items = items[:p.Limit]
+	return items, encodeCursor(key(items[len(items)-1]))
+}
+
+func jsonList(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	if string(b) == "null" {
+		return "[]"
+	}
+	return string(b)
+}
+
+func (db *DB) conflictOr(err error, field, msg string) error {
+	if err != nil && db.d.IsUniqueViolation != nil && db.d.IsUniqueViolation(err) {
+		return &ksp.Error{Code: ksp.ECONFLICT, Message: msg, Fields: []ksp.FieldError{{Field: field, Reason: msg}}}
+	}
+	return err
+}
+
+// requireActor returns the actor in ctx, or EUNAUTHORIZED.
+func requireActor(ctx context.Context) (*ksp.Actor, error) {
+	a := ksp.ActorFrom(ctx)
+	if a == nil || a.OrgID == "" {
+		return nil, ksp.Errorf(ksp.EUNAUTHORIZED, "authentication required")
+	}
+	return a, nil
+}
+
+// requireStaff returns the actor if it is staff, else EFORBIDDEN.
+func requireStaff(ctx context.Context) (*ksp.Actor, error) {
+	a, err := requireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Staff {
+		return nil, ksp.Errorf(ksp.EFORBIDDEN, "staff only")
+	}
+	return a, nil
+}
+
+// requireOrgAdmin returns the actor if it is staff or an admin of orgID.
+// Others of orgID get EFORBIDDEN; outsiders get ENOTFOUND, as if the org's
+// people did not exist for them.
+func requireOrgAdmin(ctx context.Context, orgID string) (*ksp.Actor, error) {
+	a, err := requireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case a.Staff:
+		return a, nil
+	case a.OrgID != orgID:
+		return nil, ksp.NotFound("organisation")
+	case !a.HasRole(ksp.RoleAdmin):
+		return nil, ksp.Errorf(ksp.EFORBIDDEN, "organisation admins only")
+	}
+	return a, nil
+}
+
+var errNoRows = sql.ErrNoRows
+
+func isNoRows(err error) bool { return errors.Is(err, errNoRows) }

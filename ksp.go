@@ -1,0 +1,96 @@
+// Package ksp holds KSP's domain: the types every adapter shares, the service
+// interfaces the stores implement, the one error type, and the sharing rule.
+//
+// It depends on the standard library only, so that the rules members trust us
+// with (who may see what, how the audit chain is hashed) live in one place that
+// the SQLite and PostgreSQL stores and the HTTP, web and CLI adapters all call.
+package ksp
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+	"time"
+)
+
+// StaffOrgID is the identifier of the programme's own organisation (the
+// secretariat). The first migration creates it, so every database has one.
+const StaffOrgID = "00000000-0000-7000-8000-000000000001"
+
+// Now returns the current time in UTC truncated to microseconds, the precision
+// KSP stores and prints everywhere.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// FormatTime renders t as RFC 3339 in UTC with exactly six fractional digits.
+func FormatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+}
+
+var idState struct {
+	sync.Mutex
+	lastMS  int64
+	counter uint16
+}
+
+// NewID returns a UUIDv7 string. IDs made by one process sort in creation
+// order (a 12-bit counter breaks ties within one millisecond), which keeps
+// "newest first" lists and cursors cheap.
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("ksp: no randomness: " + err.Error())
+	}
+	idState.Lock()
+	ms := time.Now().UnixMilli()
+	if ms <= idState.lastMS {
+		ms = idState.lastMS
+		idState.counter++
+		if idState.counter > 0x0fff {
+			ms++
+			idState.counter = 0
+		}
+	} else {
+		idState.counter = uint16(b[6])<<4&0x0700 | uint16(b[7])>>4 // random start, room to grow
+	}
+	idState.lastMS = ms
+	ctr := idState.counter
+	idState.Unlock()
+
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	b[6] = 0x70 | byte(ctr>>8)&0x0f
+	b[7] = byte(ctr)
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+// ValidID reports whether s has the shape of a KSP identifier (a UUID in
+// lower-case hex), so that lookups of malformed IDs can answer 404 early.
+func ValidID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}

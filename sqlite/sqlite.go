@@ -1,0 +1,62 @@
+// Package sqlite opens KSP's default store: one SQLite file through the
+// pure-Go modernc.org/sqlite driver, in WAL mode with foreign keys on.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/kspplatform/ksp/internal/sqlstore"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Dialect is SQLite's flavour of the shared store. SQLite serialises
+// writers itself (transactions begin IMMEDIATE), so no extra lock is needed.
+var Dialect = sqlstore.Dialect{
+	Name: "sqlite",
+	IsUniqueViolation: func(err error) bool {
+		return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	},
+}
+
+// Open opens (creating if needed) the database file at path and applies the
+// migrations.
+func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, error) {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One writer at a time is SQLite's model; a handful of readers run
+	// beside it in WAL mode.
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(8)
+	db := sqlstore.New(sdb, Dialect, log, nil)
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Backup writes a consistent copy of the open database to path while it
+// stays online (VACUUM INTO reads one snapshot).
+func Backup(ctx context.Context, db *sqlstore.DB, path string) error {
+	if _, err := db.SQL().ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}

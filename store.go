@@ -1,0 +1,20 @@
+package ksp
+
+import (
+	"context"
+	"io"
+)
+
+// Store is everything a storage adapter provides. The SQLite and PostgreSQL
+// adapters implement it and pass the same conformance suite (storetest).
+type Store interface {
+	OrgService
+	UserService
+	APIKeyService
+	ApplicationService
+	AuditService
+	EventService
+	// Ping checks the database answers (readiness).
+	Ping(ctx context.Context) error
+	io.Closer
+}
