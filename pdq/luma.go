@@ -219,7 +219,28 @@ func fillYCbCr(w *work, m *image.YCbCr, cols int) {
 		d := w.a[oy*cols : oy*cols+cols]
 		for ox, sx := range w.xs {
 			c := w.cx[ox]
-			d[ox] = RGBLuma(color.YCbCrToRGB(yrow[sx], cb[c], cr[c]))
+			// ycbcrLuma, written out: the compiler does not inline it.
+			yy1 := int32(yrow[sx]) * 0x10101
+			cb1 := int32(cb[c]) - 128
+			cr1 := int32(cr[c]) - 128
+			r := min(max(yy1+91881*cr1, 0), 0xffffff) >> 16
+			g := min(max(yy1-22554*cb1-46802*cr1, 0), 0xffffff) >> 16
+			b := min(max(yy1+116130*cb1, 0), 0xffffff) >> 16
+			d[ox] = lumTab[0][uint8(r)] + lumTab[1][uint8(g)] + lumTab[2][uint8(b)]
 		}
 	}
+}
+
+// ycbcrLuma is RGBLuma(color.YCbCrToRGB(y, cb, cr)), with the conversion
+// written out branch-free so that it inlines: clamping to [0, 0xffffff]
+// before the shift gives the same bytes as the standard library's test of the
+// top byte.
+func ycbcrLuma(y, cb, cr uint8) float32 {
+	yy1 := int32(y) * 0x10101
+	cb1 := int32(cb) - 128
+	cr1 := int32(cr) - 128
+	r := min(max(yy1+91881*cr1, 0), 0xffffff) >> 16
+	g := min(max(yy1-22554*cb1-46802*cr1, 0), 0xffffff) >> 16
+	b := min(max(yy1+116130*cb1, 0), 0xffffff) >> 16
+	return lumTab[0][uint8(r)] + lumTab[1][uint8(g)] + lumTab[2][uint8(b)]
 }

@@ -208,7 +208,7 @@ func (w *work) dct(rows, cols int, skip64 bool) int {
 func (w *work) blurDecimate(rows, cols int) {
 	winRows := (cols + 127) / 128 // window of the box filter along each row
 	winCols := (rows + 127) / 128 // along each column
-	w.b = grow(w.b, rows*cols)
+	w.b = grow(w.b, rows*max(cols, 64)) // also the output of the last pass (rows×64)
 	w.sums = grow(w.sums, max(cols, 64))
 	w.rowOut = grow(w.rowOut, cols)
 	w.narrow = grow(w.narrow, rows*64)
@@ -218,7 +218,7 @@ func (w *work) blurDecimate(rows, cols int) {
 	for r := 0; r < rows; r++ {
 		box1D(w.a[r*cols:(r+1)*cols], w.b[r*cols:(r+1)*cols], winRows, nil)
 	}
-	boxCols(w.b, w.a, rows, cols, winCols, w.sums, nil, nil)
+	boxCols(w.b, w.a, rows, cols, winCols, w.sums, nil)
 
 	// Pass 2: along rows, keeping only the 64 sampled columns.
 	var sx [64]int
@@ -243,13 +243,10 @@ func (w *work) blurDecimate(rows, cols int) {
 		sy[i] = int((float64(i) + 0.5) * float64(rows) / 64)
 		needR[sy[i]] = true
 	}
-	boxCols(w.narrow, nil, rows, 64, winCols, w.sums, needR, func(r int, vals []float32) {
-		for i, y := range sy {
-			if y == r {
-				copy(w.b64[i*64:i*64+64], vals)
-			}
-		}
-	})
+	boxCols(w.narrow, w.b, rows, 64, winCols, w.sums, needR)
+	for i, y := range sy {
+		copy(w.b64[i*64:i*64+64], w.b[y*64:y*64+64])
+	}
 }
 
 // box1D is the reference's 1-D box filter over in, written to out. The window
@@ -280,7 +277,19 @@ func box1D(in, out []float32, window int, need []bool) {
 		oi++
 	}
 	fw := float32(cnt)
-	if need == nil {
+	switch {
+	case need == nil && isPow2(cnt):
+		// x/2^n and x·2^-n are the same correctly rounded value.
+		inv := 1 / fw
+		for range p3 {
+			sum += in[ri]
+			sum -= in[li]
+			out[oi] = sum * inv
+			li++
+			ri++
+			oi++
+		}
+	case need == nil:
 		for range p3 {
 			sum += in[ri]
 			sum -= in[li]
@@ -289,7 +298,7 @@ func box1D(in, out []float32, window int, need []bool) {
 			ri++
 			oi++
 		}
-	} else {
+	default:
 		for range p3 {
 			sum += in[ri]
 			sum -= in[li]
@@ -312,10 +321,12 @@ func box1D(in, out []float32, window int, need []bool) {
 	}
 }
 
-// boxCols runs box1D down every column of in (rows×cols), all columns at
-// once, row by row. Each output row is written to out, or, if out is nil,
-// passed to emit when needR is nil or needR[row] is set.
-func boxCols(in, out []float32, rows, cols, window int, sums []float32, needR []bool, emit func(int, []float32)) {
+func isPow2(n int) bool { return n > 0 && n&(n-1) == 0 }
+
+// boxCols runs box1D down every column of in (rows×cols) into out, all
+// columns at once, row by row; per column the operations are the reference's.
+// If needR is not nil, only the output rows with needR[row] are written.
+func boxCols(in, out []float32, rows, cols, window int, sums []float32, needR []bool) {
 	half := (window + 2) / 2
 	p1 := half - 1
 	p2 := window - half + 1
@@ -325,46 +336,15 @@ func boxCols(in, out []float32, rows, cols, window int, sums []float32, needR []
 	clear(sums)
 	li, ri, oi := 0, 0, 0
 	cnt := 0
-	add := func(r int) {
-		row := in[r*cols : r*cols+cols]
-		for j, v := range row {
-			sums[j] += v
-		}
-	}
-	sub := func(r int) {
-		row := in[r*cols : r*cols+cols]
-		for j, v := range row {
-			sums[j] -= v
-		}
-	}
-	var tmp [64]float32
-	emitRow := func(o int) {
-		d := float32(cnt)
-		if out != nil {
-			dst := out[o*cols : o*cols+cols]
-			for j, s := range sums {
-				dst[j] = s / d
-			}
-			return
-		}
-		if needR != nil && !needR[o] {
-			return
-		}
-		vals := tmp[:cols]
-		for j, s := range sums {
-			vals[j] = s / d
-		}
-		emit(o, vals)
-	}
 	for range p1 {
-		add(ri)
+		addRow(sums, in[ri*cols:ri*cols+cols])
 		cnt++
 		ri++
 	}
 	for range p2 {
-		add(ri)
+		addRow(sums, in[ri*cols:ri*cols+cols])
 		cnt++
-		emitRow(oi)
+		divRow(out, sums, oi, cnt, needR)
 		ri++
 		oi++
 	}
@@ -375,17 +355,47 @@ func boxCols(in, out []float32, rows, cols, window int, sums []float32, needR []
 		for j := range sums {
 			sums[j] = sums[j] + rrow[j] - lrow[j]
 		}
-		emitRow(oi)
+		divRow(out, sums, oi, cnt, needR)
 		li++
 		ri++
 		oi++
 	}
 	for range p4 {
-		sub(li)
+		row := in[li*cols : li*cols+cols]
+		for j, v := range row {
+			sums[j] -= v
+		}
 		cnt--
-		emitRow(oi)
+		divRow(out, sums, oi, cnt, needR)
 		li++
 		oi++
+	}
+}
+
+func addRow(sums, row []float32) {
+	for j, v := range row {
+		sums[j] += v
+	}
+}
+
+// divRow writes output row o of boxCols: the running sums divided by cnt.
+func divRow(out, sums []float32, o, cnt int, needR []bool) {
+	if needR != nil && !needR[o] {
+		return
+	}
+	cols := len(sums)
+	dst := out[o*cols : o*cols+cols]
+	d := float32(cnt)
+	if isPow2(cnt) {
+		// x/2^n and x·2^-n are the same correctly rounded value.
+		inv := 1 / d
+		for j, s := range sums {
+			dst[j] = s * inv
+		}
+		return
+	}
+	for j, s := range sums {
+		dst[j] = s / d
 	}
 }
 
@@ -460,7 +470,8 @@ func dct64To16(a *[64 * 64]float32, t *[16 * 64]float32, b *[16 * 16]float32) {
 // median returns the 128th smallest of the 256 values, the value the
 // reference's Torben median selection returns for 256 inputs.
 func median(v *[256]float32) float32 {
-	s := *v
+	var s [256]float32
+	s = *v
 	slices.Sort(s[:])
 	return s[127]
 }
