@@ -206,8 +206,8 @@ func (w *work) dct(rows, cols int, skip64 bool) int {
 // w.b64. Only the samples the decimation reads are divided out in the second
 // pass; the arithmetic of each of them is the reference's.
 func (w *work) blurDecimate(rows, cols int) {
-	winRows := (cols + 127) / 128 // window of the box filter along each row
-	winCols := (rows + 127) / 128 // along each column
+	winRows := (cols + 127) / 128       // window of the box filter along each row
+	winCols := (rows + 127) / 128       // along each column
 	w.b = grow(w.b, rows*max(cols, 64)) // also the output of the last pass (rows×64)
 	w.sums = grow(w.sums, max(cols, 64))
 	w.rowOut = grow(w.rowOut, cols)
