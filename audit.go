@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -250,25 +251,47 @@ func (v *ChainVerifier) Head() (int64, string) {
 	return v.count, fmt.Sprintf("%d:%s", v.lastSeq, v.lastHash)
 }
 
-// CheckHead compares the walked chain with an expected head "SEQ:HASH"
-// recorded earlier (a truncated tail is only visible this way).
-func (v *ChainVerifier) CheckHead(expect string, hashAt func(seq int64) (string, bool)) error {
-	i := bytes.IndexByte([]byte(expect), ':')
-	if i < 0 {
-		return fmt.Errorf("--expect-head %q: want SEQ:HASH", expect)
+// VerifyChain walks the whole chain of svc and checks every link. With
+// expectHead ("SEQ:HASH", printed by an earlier verify) it also proves that
+// the chain still reaches that event unchanged: a truncated tail is only
+// visible this way. It returns the number of events and the head.
+func VerifyChain(ctx context.Context, svc AuditService, expectHead string) (int64, string, error) {
+	var wantSeq int64
+	var wantHash, gotHash string
+	if expectHead != "" {
+		i := strings.IndexByte(expectHead, ':')
+		if i < 0 {
+			return 0, "", fmt.Errorf("expected head %q: want SEQ:HASH", expectHead)
+		}
+		seq, err := strconv.ParseInt(expectHead[:i], 10, 64)
+		if err != nil || seq < 1 {
+			return 0, "", fmt.Errorf("expected head %q: bad sequence number", expectHead)
+		}
+		wantSeq, wantHash = seq, expectHead[i+1:]
 	}
-	seq, err := strconv.ParseInt(expect[:i], 10, 64)
-	if err != nil || seq < 1 {
-		return fmt.Errorf("--expect-head %q: bad sequence number", expect)
+	var v ChainVerifier
+	err := svc.WalkAudit(ctx, func(e *AuditEvent) error {
+		if err := v.Next(e); err != nil {
+			return err
+		}
+		if e.Seq == wantSeq {
+			gotHash = e.Hash
+		}
+		return nil
+	})
+	n, head := v.Head()
+	if err != nil {
+		return n, head, err
 	}
-	if seq > v.lastSeq {
-		return fmt.Errorf("chain ends at seq %d but the expected head is seq %d (the tail was truncated)", v.lastSeq, seq)
+	if wantSeq > 0 {
+		switch {
+		case wantSeq > v.lastSeq:
+			return n, head, fmt.Errorf("chain ends at seq %d but the expected head is seq %d (the tail was truncated)", v.lastSeq, wantSeq)
+		case gotHash != wantHash:
+			return n, head, fmt.Errorf("event seq %d: hash differs from the expected head (the chain was rewritten)", wantSeq)
+		}
 	}
-	h, ok := hashAt(seq)
-	if !ok || h != expect[i+1:] {
-		return fmt.Errorf("event seq %d: hash differs from the expected head (the chain was rewritten)", seq)
-	}
-	return nil
+	return n, head, nil
 }
 
 // AuditFilter selects audit events; OrgID limits to one org's events

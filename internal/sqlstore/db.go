@@ -49,7 +49,14 @@ type DB struct {
 	d      Dialect
 	log    *slog.Logger
 	closer func() error
+	// beforeCommit, when set by a test, runs just before each write
+	// commits, to widen the window in which transactions interleave.
+	beforeCommit func()
 }
+
+// SetBeforeCommit installs a hook run before every write commits (tests use
+// it to make transactions interleave).
+func (db *DB) SetBeforeCommit(fn func()) { db.beforeCommit = fn }
 
 var _ ksp.Store = (*DB)(nil)
 
@@ -245,6 +252,9 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err
+	}
+	if db.beforeCommit != nil {
+		db.beforeCommit()
 	}
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -488,3 +498,7 @@ func requireOrgAdmin(ctx context.Context, orgID string) (*ksp.Actor, error) {
 var errNoRows = sql.ErrNoRows
 
 func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
+
+// Rebind rewrites ? placeholders for the dialect (for tests and adapters
+// that run their own SQL).
+func (db *DB) Rebind(q string) string { return db.rebind(q) }

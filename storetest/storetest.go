@@ -1,0 +1,127 @@
+// Package storetest is the conformance suite every KSP store passes. The
+// SQLite and PostgreSQL adapters run it from their own tests; every feature
+// adds its store tests here, so that behaviour is written down once.
+package storetest
+
+import (
+	"context"
+	"os/user"
+	"testing"
+
+	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/sqlstore"
+)
+
+// Opener returns a fresh, migrated, empty store for one test.
+type Opener func(t *testing.T) *sqlstore.DB
+
+// Run runs the whole suite.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Opener)
+	}{
+		{"Migrations", testMigrations},
+		{"SharingRuleSQL", testSharingRuleSQL},
+		{"Applications", testApplications},
+		{"Users", testUsers},
+		{"APIKeys", testAPIKeys},
+		{"Orgs", testOrgs},
+		{"AuditChain", testAuditChain},
+		{"AuditTampering", testAuditTampering},
+		{"Pagination", testPagination},
+		{"EventSequence", testEventSequence},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
+	}
+}
+
+// Staff returns a context acting as the system with staff powers.
+func Staff() context.Context {
+	return ksp.NewContext(context.Background(), ksp.SystemActor("test"))
+}
+
+// As returns a context acting as the given user of org.
+func As(o *ksp.Org, u *ksp.User) context.Context {
+	return ksp.NewContext(context.Background(), &ksp.Actor{UserID: u.ID, OrgID: o.ID, OrgKind: o.Kind, Role: u.Role,
+		Staff: o.ID == ksp.StaffOrgID, Suspended: o.Status == ksp.OrgStatusSuspended})
+}
+
+// Fixture is a small world of orgs and users the tests share.
+type Fixture struct {
+	DB        *sqlstore.DB
+	Platform  *ksp.Org // large platform
+	Startup   *ksp.Org
+	Gov       *ksp.Org
+	PlatAdmin *ksp.User
+	PlatView  *ksp.User
+	StartAdm  *ksp.User
+	GovAdmin  *ksp.User
+	StaffUser *ksp.User
+}
+
+// NewFixture creates three member orgs and their users.
+func NewFixture(t *testing.T, db *sqlstore.DB) *Fixture {
+	t.Helper()
+	f := &Fixture{DB: db}
+	ctx := Staff()
+	mk := func(name string, kind ksp.OrgKind, size string) *ksp.Org {
+		o := &ksp.Org{Name: name, Kind: kind, Size: size, Domains: []ksp.Domain{{Domain: ksp.Slugify(name) + ".example", Verified: true}}}
+		if err := db.CreateOrg(ctx, o); err != nil {
+			t.Fatalf("create org %s: %v", name, err)
+		}
+		return o
+	}
+	f.Platform = mk("Big Platform", ksp.KindPlatform, ksp.SizeLarge)
+	f.Startup = mk("Tiny Startup", ksp.KindPlatform, ksp.SizeStartup)
+	f.Gov = mk("Interior Ministry", ksp.KindGovernment, "")
+	user := func(o *ksp.Org, email string, role ksp.Role) *ksp.User {
+		u, _, err := db.CreateUser(ctx, o.ID, ksp.NewUser{Email: email, Name: email, Role: role, Password: "a long enough password"})
+		if err != nil {
+			t.Fatalf("create user %s: %v", email, err)
+		}
+		return u
+	}
+	f.PlatAdmin = user(f.Platform, "admin@big.example", ksp.RoleAdmin)
+	f.PlatView = user(f.Platform, "viewer@big.example", ksp.RoleViewer)
+	f.StartAdm = user(f.Startup, "admin@tiny.example", ksp.RoleAdmin)
+	f.GovAdmin = user(f.Gov, "admin@gov.example", ksp.RoleAdmin)
+	su, err := db.CreateStaffUser(ctx, "staff@ksp.example", "Staff", "a long enough password")
+	if err != nil {
+		t.Fatalf("create staff: %v", err)
+	}
+	f.StaffUser = su
+	return f
+}
+
+// StaffOrg returns the staff org as stored.
+func (f *Fixture) StaffOrg(t *testing.T) *ksp.Org {
+	o, err := f.DB.FindOrgByID(Staff(), ksp.StaffOrgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// CLIActor names the OS user, as CLI commands do.
+func CLIActor() string {
+	if u, err := user.Current(); err == nil {
+		return "cli:" + u.Username
+	}
+	return "cli:unknown"
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if ksp.ErrorCode(err) != code {
+		t.Fatalf("got error %v (code %q), want code %q", err, ksp.ErrorCode(err), code)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
