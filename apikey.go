@@ -5,31 +5,30 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"time"
 )
 
 // APIKey is a credential for programs. Its secret is shown once at creation;
 // only its SHA-256 is stored.
 type APIKey struct {
-	ID       string     `json:"id"`
-	OrgID    string     `json:"org_id"`
-	UserID   string     `json:"user_id"`
-	Name     string     `json:"name"`
-	Prefix   string     `json:"prefix"`
-	Scopes   []Scope    `json:"scopes"`
-	Created  time.Time  `json:"created_at"`
-	Expires  *time.Time `json:"expires_at,omitempty"`
-	LastUsed *time.Time `json:"last_used,omitempty"`
-	Revoked  *time.Time `json:"revoked_at,omitempty"`
+	ID       string  `json:"id"`
+	OrgID    string  `json:"org_id"`
+	UserID   string  `json:"user_id"`
+	Name     string  `json:"name"`
+	Prefix   string  `json:"prefix"`
+	Scopes   []Scope `json:"scopes"`
+	Created  Time    `json:"created_at"`
+	Expires  *Time   `json:"expires_at,omitempty"`
+	LastUsed *Time   `json:"last_used,omitempty"`
+	Revoked  *Time   `json:"revoked_at,omitempty"`
 	// Secret is set only in the answer to its creation.
 	Secret string `json:"secret,omitempty"`
 }
 
 // NewAPIKey is the input for creating a key.
 type NewAPIKey struct {
-	Name    string     `json:"name"`
-	Scopes  []Scope    `json:"scopes"`
-	Expires *time.Time `json:"expires_at,omitempty"`
+	Name    string  `json:"name"`
+	Scopes  []Scope `json:"scopes"`
+	Expires *Time   `json:"expires_at,omitempty"`
 	// UserID creates the key for another user of the caller's org (admins).
 	UserID string `json:"user_id,omitempty"`
 	// Demo marks keys made by `serve --demo`, revoked at the next demo start.

@@ -3,25 +3,24 @@ package ksp
 import (
 	"context"
 	"strings"
-	"time"
 )
 
 // Application is an organisation's request to join, vetted by staff.
 type Application struct {
-	ID           string     `json:"id"`
-	OrgName      string     `json:"org_name"`
-	Kind         OrgKind    `json:"kind"`
-	Size         string     `json:"size,omitempty"`
-	Website      string     `json:"website"`
-	Domains      []string   `json:"domains"`
-	ContactName  string     `json:"contact_name"`
-	ContactEmail string     `json:"contact_email"`
-	Motivation   string     `json:"motivation"`
-	Status       string     `json:"status"` // pending, approved, rejected
-	Reason       string     `json:"reason,omitempty"`
-	OrgID        string     `json:"org_id,omitempty"`
-	Created      time.Time  `json:"created_at"`
-	Decided      *time.Time `json:"decided_at,omitempty"`
+	ID           string   `json:"id"`
+	OrgName      string   `json:"org_name"`
+	Kind         OrgKind  `json:"kind"`
+	Size         string   `json:"size,omitempty"`
+	Website      string   `json:"website"`
+	Domains      []string `json:"domains"`
+	ContactName  string   `json:"contact_name"`
+	ContactEmail string   `json:"contact_email"`
+	Motivation   string   `json:"motivation"`
+	Status       string   `json:"status"` // pending, approved, rejected
+	Reason       string   `json:"reason,omitempty"`
+	OrgID        string   `json:"org_id,omitempty"`
+	Created      Time     `json:"created_at"`
+	Decided      *Time    `json:"decided_at,omitempty"`
 }
 
 // Application statuses.

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -21,15 +20,15 @@ import (
 // not in the chain: they are stored beside it under DetailsDigest, so they can
 // be erased without breaking a single hash.
 type AuditEvent struct {
-	Seq           int64     `json:"seq"`
-	Time          time.Time `json:"time"`
-	Actor         string    `json:"actor"`
-	OrgID         string    `json:"org_id"`
-	Action        string    `json:"action"`
-	Object        string    `json:"object"`
-	DetailsDigest string    `json:"details_digest"`
-	PrevHash      string    `json:"prev_hash"`
-	Hash          string    `json:"hash"`
+	Seq           int64  `json:"seq"`
+	Time          Time   `json:"time"`
+	Actor         string `json:"actor"`
+	OrgID         string `json:"org_id"`
+	Action        string `json:"action"`
+	Object        string `json:"object"`
+	DetailsDigest string `json:"details_digest"`
+	PrevHash      string `json:"prev_hash"`
+	Hash          string `json:"hash"`
 	// Details is the erasable record the digest refers to, when it is kept
 	// and the reader may see it.
 	Details map[string]any `json:"details,omitempty"`
@@ -42,7 +41,7 @@ var ZeroHash = hex.EncodeToString(make([]byte, 32))
 func (e *AuditEvent) canonicalFields() map[string]any {
 	return map[string]any{
 		"seq":            e.Seq,
-		"time":           FormatTime(e.Time),
+		"time":           FormatTime(e.Time.Time),
 		"actor":          e.Actor,
 		"org_id":         e.OrgID,
 		"action":         e.Action,

@@ -3,7 +3,6 @@ package ksp
 import (
 	"context"
 	"encoding/json"
-	"time"
 )
 
 // Event types members are notified about (API.md "Webhooks and live feed").
@@ -25,7 +24,7 @@ type Event struct {
 	Seq      int64           `json:"seq"`
 	ID       string          `json:"id"`
 	Type     string          `json:"type"`
-	Time     time.Time       `json:"timestamp"`
+	Time     Time            `json:"timestamp"`
 	ObjectID string          `json:"object_id"`
 	Sharing  Sharing         `json:"-"`
 	Data     json.RawMessage `json:"data"`

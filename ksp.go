@@ -94,3 +94,28 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+// Time is a timestamp that serialises as RFC 3339 in UTC with exactly six
+// fractional digits, the format of the external contract.
+type Time struct{ time.Time }
+
+// T wraps t (truncated to microseconds, in UTC).
+func T(t time.Time) Time { return Time{t.UTC().Truncate(time.Microsecond)} }
+
+// TP wraps t as a pointer, for optional fields.
+func TP(t time.Time) *Time { x := T(t); return &x }
+
+// MarshalJSON writes the contract's format.
+func (t Time) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + FormatTime(t.Time) + `"`), nil
+}
+
+// UnmarshalJSON accepts any RFC 3339 time.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	var tt time.Time
+	if err := tt.UnmarshalJSON(b); err != nil {
+		return &Error{Code: EINVALID, Message: "times are RFC 3339, e.g. 2026-01-02T15:04:05Z"}
+	}
+	*t = T(tt)
+	return nil
+}

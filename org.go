@@ -5,7 +5,6 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // OrgKind is the kind of a member organisation.
@@ -37,16 +36,16 @@ var PlatformSizes = []string{SizeStartup, SizeSmall, SizeLarge}
 
 // Org is a member organisation (or the staff org).
 type Org struct {
-	ID      string    `json:"id"`
-	Name    string    `json:"name"`
-	Slug    string    `json:"slug"`
-	Kind    OrgKind   `json:"kind"`
-	Size    string    `json:"size,omitempty"`
-	Status  string    `json:"status"`
-	Website string    `json:"website,omitempty"`
-	Named   bool      `json:"named"`
-	Domains []Domain  `json:"domains"`
-	Created time.Time `json:"created_at"`
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Slug    string   `json:"slug"`
+	Kind    OrgKind  `json:"kind"`
+	Size    string   `json:"size,omitempty"`
+	Status  string   `json:"status"`
+	Website string   `json:"website,omitempty"`
+	Named   bool     `json:"named"`
+	Domains []Domain `json:"domains"`
+	Created Time     `json:"created_at"`
 }
 
 // Domain is an internet domain an org operates; only verified domains route

@@ -2,20 +2,19 @@ package ksp
 
 import (
 	"context"
-	"time"
 )
 
 // User is a person with an account. Staff users belong to the staff org.
 type User struct {
-	ID        string     `json:"id"`
-	OrgID     string     `json:"org_id"`
-	Email     string     `json:"email"`
-	Name      string     `json:"name"`
-	Role      Role       `json:"role"`
-	Status    string     `json:"status"` // invited, active
-	TOTP      bool       `json:"totp_enabled"`
-	Created   time.Time  `json:"created_at"`
-	LastLogin *time.Time `json:"last_login,omitempty"`
+	ID        string `json:"id"`
+	OrgID     string `json:"org_id"`
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	Role      Role   `json:"role"`
+	Status    string `json:"status"` // invited, active
+	TOTP      bool   `json:"totp_enabled"`
+	Created   Time   `json:"created_at"`
+	LastLogin *Time  `json:"last_login,omitempty"`
 
 	// PasswordHash is the argon2id PHC string; never serialised.
 	PasswordHash string `json:"-"`
@@ -47,10 +46,10 @@ type UserUpdate struct {
 // Invitation is a one-time token that lets an invited user set a password.
 // Token is shown once; the store keeps its SHA-256 only.
 type Invitation struct {
-	UserID  string    `json:"user_id"`
-	Email   string    `json:"email"`
-	Token   string    `json:"token"`
-	Expires time.Time `json:"expires_at"`
+	UserID  string `json:"user_id"`
+	Email   string `json:"email"`
+	Token   string `json:"token"`
+	Expires Time   `json:"expires_at"`
 }
 
 // UserService manages the people of an org.
@@ -67,6 +66,9 @@ type UserService interface {
 	CreateStaffUser(ctx context.Context, email, name, password string) (*User, error)
 	// AcceptInvitation sets the password of an invited user.
 	AcceptInvitation(ctx context.Context, token, password string) (*User, error)
+	// SetPassword replaces a user's password (the user itself, its org's
+	// admins, staff) and activates an invited user.
+	SetPassword(ctx context.Context, userID, password string) error
 	// Authenticate checks an email and password and returns the user.
 	Authenticate(ctx context.Context, email, password string) (*User, error)
 }

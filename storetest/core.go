@@ -280,7 +280,7 @@ func testAPIKeys(t *testing.T, open Opener) {
 	wantCode(t, err, ksp.EINVALID)
 	_, err = db.CreateAPIKey(admin, ksp.NewAPIKey{Scopes: []ksp.Scope{"everything"}})
 	wantCode(t, err, ksp.EINVALID)
-	past := time.Now().Add(-time.Hour)
+	past := ksp.T(time.Now().Add(-time.Hour))
 	_, err = db.CreateAPIKey(admin, ksp.NewAPIKey{Scopes: []ksp.Scope{ksp.ScopeRead}, Expires: &past})
 	wantCode(t, err, ksp.EINVALID)
 
@@ -289,7 +289,7 @@ func testAPIKeys(t *testing.T, open Opener) {
 	_, err = db.ActorForKey(context.Background(), k.Secret)
 	wantCode(t, err, ksp.EUNAUTHORIZED)
 	// Expiry.
-	soon := time.Now().Add(1500 * time.Millisecond)
+	soon := ksp.T(time.Now().Add(1500 * time.Millisecond))
 	k2, err := db.CreateAPIKey(admin, ksp.NewAPIKey{Scopes: []ksp.Scope{ksp.ScopeRead}, Expires: &soon})
 	must(t, err)
 	_, err = db.ActorForKey(context.Background(), k2.Secret)

@@ -284,7 +284,7 @@ func (db *DB) ActorForKey(ctx context.Context, key string) (*ksp.Actor, error) {
 	if a.Scopes == nil {
 		a.Scopes = []ksp.Scope{}
 	}
-	if !last.Valid || now.Sub(fromMicros(last.Int64)) >= lastUsedEvery {
+	if !last.Valid || now.Sub(fromMicros(last.Int64).Time) >= lastUsedEvery {
 		if _, err := db.exec(ctx, `UPDATE api_keys SET last_used = ? WHERE id = ?`, micros(now), a.APIKeyID); err != nil {
 			db.log.Warn("could not record key use", "key", a.APIKeyID, "err", err)
 		}

@@ -220,7 +220,7 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	ctx context.Context
-	now time.Time
+	now ksp.Time
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
@@ -242,7 +242,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: stx, db: db, ctx: ctx, now: ksp.Now()}
+	tx := &Tx{Tx: stx, db: db, ctx: ctx, now: ksp.T(ksp.Now())}
 	if db.d.WriteLock != "" {
 		if _, err := stx.ExecContext(ctx, db.d.WriteLock); err != nil {
 			stx.Rollback()
@@ -381,18 +381,18 @@ func Visible(v ksp.Viewer, alias, idCol string) (string, []any) {
 		[]any{v.OrgID, v.OrgID}
 }
 
-func micros(t time.Time) int64 { return t.UnixMicro() }
+func micros[T interface{ UnixMicro() int64 }](t T) int64 { return t.UnixMicro() }
 
-func fromMicros(n int64) time.Time { return time.UnixMicro(n).UTC() }
+func fromMicros(n int64) ksp.Time { return ksp.T(time.UnixMicro(n)) }
 
-func nullMicros(t *time.Time) any {
+func nullMicros(t *ksp.Time) any {
 	if t == nil {
 		return nil
 	}
 	return micros(*t)
 }
 
-func ptrTime(n sql.NullInt64) *time.Time {
+func ptrTime(n sql.NullInt64) *ksp.Time {
 	if !n.Valid {
 		return nil
 	}

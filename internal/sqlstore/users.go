@@ -129,7 +129,7 @@ func (tx *Tx) createUser(orgID string, nu ksp.NewUser) (*ksp.User, *ksp.Invitati
 	if u.Status != ksp.UserInvited {
 		return u, nil, nil
 	}
-	inv := &ksp.Invitation{UserID: u.ID, Email: u.Email, Token: ksp.RandomToken(24), Expires: tx.now.Add(InvitationTTL)}
+	inv := &ksp.Invitation{UserID: u.ID, Email: u.Email, Token: ksp.RandomToken(24), Expires: ksp.T(tx.now.Add(InvitationTTL))}
 	if _, err := tx.exec(`INSERT INTO invitations (token_hash, user_id, expires_at) VALUES (?, ?, ?)`, ksp.HashSecret(inv.Token), u.ID, micros(inv.Expires)); err != nil {
 		return nil, nil, fmt.Errorf("create invitation: %w", err)
 	}
@@ -242,7 +242,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, token, password string) (*ks
 		var expires int64
 		var used sql.NullInt64
 		err := tx.queryRow(`SELECT user_id, expires_at, used_at FROM invitations WHERE token_hash = ?`, ksp.HashSecret(token)).Scan(&userID, &expires, &used)
-		if isNoRows(err) || (err == nil && (used.Valid || fromMicros(expires).Before(tx.now))) {
+		if isNoRows(err) || (err == nil && (used.Valid || fromMicros(expires).Before(tx.now.Time))) {
 			return &ksp.Error{Code: ksp.EINVALID, Message: "this invitation link is invalid, used or expired", Fields: []ksp.FieldError{{Field: "token", Reason: "invalid, used or expired"}}}
 		}
 		if err != nil {
@@ -290,4 +290,26 @@ func (db *DB) Authenticate(ctx context.Context, email, password string) (*ksp.Us
 		return nil, bad
 	}
 	return u, nil
+}
+
+// SetPassword replaces a user's password.
+func (db *DB) SetPassword(ctx context.Context, userID, password string) error {
+	u, err := db.FindUserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if a := ksp.ActorFrom(ctx); a.UserID != userID {
+		if _, err := requireOrgAdmin(ctx, u.OrgID); err != nil {
+			return err
+		}
+	}
+	if reason := ksp.PasswordProblem(password); reason != "" {
+		return &ksp.Error{Code: ksp.EINVALID, Message: "password " + reason, Fields: []ksp.FieldError{{Field: "password", Reason: reason}}}
+	}
+	return db.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`UPDATE users SET password_hash = ?, status = ? WHERE id = ?`, secret.HashPassword(password), ksp.UserActive, userID); err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		return tx.audit("user.set_password", "user:"+userID, u.OrgID, nil)
+	})
 }

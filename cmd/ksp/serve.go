@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kspplatform/ksp/demo"
+	"github.com/kspplatform/ksp/httpapi"
+)
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	var c common
+	fs := m.flags("serve", "serve [--addr :8080] [--public-url URL] [--demo] [flags]", &c)
+	addr := fs.String("addr", envOr(m.Getenv, "KSP_ADDR", ":8080"), "listen address (env KSP_ADDR)")
+	publicURL := fs.String("public-url", m.Getenv("KSP_PUBLIC_URL"), "the URL members reach this server at, for links in mail (env KSP_PUBLIC_URL)")
+	withDemo := fs.Bool("demo", false, "seed demo orgs, users and content, and print fresh demo keys and logins")
+	metricsToken := fs.String("metrics-token", m.Getenv("KSP_METRICS_TOKEN"), "bearer token that lets non-loopback clients read /metrics (env KSP_METRICS_TOKEN)")
+	proxies := fs.String("trusted-proxy", m.Getenv("KSP_TRUSTED_PROXY"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (env KSP_TRUSTED_PROXY)")
+	keyRate := fs.Float64("rate-limit", 100, "requests per second per API key or user (burst: twice that)")
+	ipRate := fs.Float64("ip-rate-limit", 20, "requests per second per client address for anonymous requests (burst: twice that)")
+	shared := fs.String("shared", m.Getenv("KSP_SHARED"), "folder of shared test data for demo content (env KSP_SHARED; default: ../shared beside the module)")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	log, err := m.logger(&c)
+	if err != nil {
+		return err
+	}
+	var trusted []netip.Prefix
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			a, err := netip.ParseAddr(p)
+			if err != nil {
+				return exitError{code: 2, msg: fmt.Sprintf("--trusted-proxy %q: not an address or CIDR", p)}
+			}
+			p = netip.PrefixFrom(a, a.BitLen()).String()
+		}
+		pf, err := netip.ParsePrefix(p)
+		if err != nil {
+			return exitError{code: 2, msg: fmt.Sprintf("--trusted-proxy %q: not an address or CIDR", p)}
+		}
+		trusted = append(trusted, pf)
+	}
+
+	db, err := openStore(ctx, c.db, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	if *withDemo {
+		dir := *shared
+		if dir == "" {
+			dir = findShared()
+		}
+		if dir != "" {
+			if _, err := os.Stat(dir); err != nil {
+				fmt.Fprintf(m.Stderr, "demo: shared folder %s not found; content from it is skipped\n", dir)
+				dir = ""
+			}
+		} else {
+			fmt.Fprintln(m.Stderr, "demo: no ../shared folder found; demo content from it (test images, UN list) is skipped")
+		}
+		seeder := &demo.Seeder{Store: db, SharedDir: dir, Log: log}
+		if _, err := seeder.Run(ctx, m.Stdout); err != nil {
+			return err
+		}
+	}
+
+	api := httpapi.New(db, httpapi.Config{KeyRate: *keyRate, KeyBurst: 2 * *keyRate, IPRate: *ipRate, IPBurst: 2 * *ipRate,
+		MetricsToken: *metricsToken, TrustedProxies: trusted}, log)
+	mux := http.NewServeMux()
+	api.Health(mux)
+	mux.Handle("/api/", api)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "KSP — knowledge-sharing platform against terrorist use of the internet.\nAPI: /api/v1/openapi.json")
+	})
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: nil}
+	url := "http://" + displayAddr(ln.Addr())
+	if *publicURL != "" {
+		url = *publicURL
+	}
+	fmt.Fprintf(m.Stdout, "listening on %s\n", url)
+	log.Info("listening", "addr", ln.Addr().String(), "public_url", url, "db", redactDSN(c.db))
+	if m.Listening != nil {
+		m.Listening <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func displayAddr(a net.Addr) string {
+	s := a.String()
+	if strings.HasPrefix(s, "[::]:") {
+		return "localhost:" + strings.TrimPrefix(s, "[::]:")
+	}
+	if strings.HasPrefix(s, "0.0.0.0:") {
+		return "localhost:" + strings.TrimPrefix(s, "0.0.0.0:")
+	}
+	return s
+}
+
+// redactDSN hides a password in a postgres:// URL for the log.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if j := strings.LastIndex(dsn, "@"); j > i {
+			if k := strings.Index(dsn[i+3:j], ":"); k >= 0 {
+				return dsn[:i+3+k] + ":***" + dsn[j:]
+			}
+		}
+	}
+	return dsn
+}
+
+// findShared looks for the shared folder beside the module root, walking up
+// from the working directory.
+func findShared() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			s := filepath.Join(filepath.Dir(dir), "shared")
+			if _, err := os.Stat(s); err == nil {
+				return s
+			}
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
