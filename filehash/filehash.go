@@ -304,8 +304,6 @@ func decodeSafely(decode func(io.Reader) (image.Image, error), data []byte) (img
 	return decode(bytes.NewReader(data))
 }
 
-// fastJPEG is the hook for a faster JPEG path; ok false falls back to
-// image/jpeg.
-var fastJPEG = func(data []byte, opts pdq.Options) (pdq.Hash, int, bool) {
-	return pdq.Hash{}, 0, false
-}
+// fastJPEG hashes a JPEG through the reduced-scale decoder; ok false falls
+// back to image/jpeg.
+var fastJPEG = hashJPEGScaled
