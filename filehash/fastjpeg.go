@@ -40,7 +40,7 @@ func scaleFor(w, h int, opts pdq.Options) int {
 // point from the decoded pixel that covers its source pixel. ok is false
 // when the file needs the full decoder (small images, variants
 // jpegscale does not handle, errors).
-func hashJPEGScaled(data []byte, opts pdq.Options) (h pdq.Hash, q int, ok bool) {
+func hashJPEGScaled(data []byte, maxPixels int64, opts pdq.Options) (h pdq.Hash, q int, ok bool) {
 	w, ht, err := jpegscale.Config(data)
 	if err != nil {
 		return h, 0, false
@@ -56,6 +56,7 @@ func hashJPEGScaled(data []byte, opts pdq.Options) (h pdq.Hash, q int, ok bool) 
 	}()
 	dec := decoderPool.Get().(*jpegscale.Decoder)
 	defer decoderPool.Put(dec)
+	dec.MaxPixels = maxPixels
 	img, err := dec.Decode(data, s)
 	if err != nil {
 		return h, 0, false

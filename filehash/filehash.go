@@ -265,7 +265,7 @@ func hashImage(data []byte, opts Options, res *Result) error {
 	}
 	popts := pdq.Options{FullResolution: opts.FullResolution}
 	if format == "jpeg" && !opts.StdlibJPEG {
-		if h, q, ok := fastJPEG(data, popts); ok {
+		if h, q, ok := hashJPEGScaled(data, opts.maxPixels(), popts); ok {
 			res.PDQ, res.Quality, res.IsImage = h, q, true
 			return nil
 		}
@@ -303,7 +303,3 @@ func decodeSafely(decode func(io.Reader) (image.Image, error), data []byte) (img
 	}()
 	return decode(bytes.NewReader(data))
 }
-
-// fastJPEG hashes a JPEG through the reduced-scale decoder; ok false falls
-// back to image/jpeg.
-var fastJPEG = hashJPEGScaled

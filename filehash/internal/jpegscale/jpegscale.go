@@ -76,6 +76,10 @@ type component struct {
 // Decoder decodes JPEGs; it can be reused (it keeps its buffers). It is
 // not safe for concurrent use.
 type Decoder struct {
+	// MaxPixels, if positive, refuses frames whose width × height exceeds
+	// it, before allocating anything.
+	MaxPixels int64
+
 	data      []byte
 	pos       int
 	quant     [4][64]int32
@@ -273,6 +277,9 @@ func (d *Decoder) sof(seg []byte) error {
 	nc := int(seg[5])
 	if d.width == 0 || d.height == 0 {
 		return errors.New("jpegscale: zero width or height")
+	}
+	if d.MaxPixels > 0 && int64(d.width)*int64(d.height) > d.MaxPixels {
+		return fmt.Errorf("jpegscale: %dx%d exceeds the pixel budget of %d", d.width, d.height, d.MaxPixels)
 	}
 	if nc != 1 && nc != 3 {
 		return fmt.Errorf("%w (%d components)", ErrUnsupported, nc)
@@ -536,7 +543,8 @@ func (d *Decoder) sos(seg []byte) error {
 				}
 				for by := 0; by < bv; by++ {
 					for bx := 0; bx < bh; bx++ {
-						if err := d.block(c, &blk); err != nil {
+						acKept, err := d.block(c, &blk)
+						if err != nil {
 							return err
 						}
 						var x, y int
@@ -545,7 +553,7 @@ func (d *Decoder) sos(seg []byte) error {
 						} else {
 							x, y = mx*c.h+bx, my*c.v+by
 						}
-						d.idct(&blk, c, x, y)
+						d.idct(&blk, acKept, c, x, y)
 					}
 				}
 			}
@@ -602,14 +610,14 @@ func (d *Decoder) handleRestart(scomp []*component) error {
 
 // block decodes one block's coefficients, keeping (dequantised, in natural
 // order) only those in the top-left n×n corner.
-func (d *Decoder) block(c *component, blk *[64]int32) error {
+func (d *Decoder) block(c *component, blk *[64]int32) (acKept bool, err error) {
 	q := &d.quant[c.tq]
 	t, err := d.decodeHuff(&d.dcTab[c.dc])
 	if err != nil {
-		return err
+		return false, err
 	}
 	if t > 16 {
-		return errBadCode
+		return false, errBadCode
 	}
 	c.pred += d.receive(t)
 	n := d.n
@@ -619,12 +627,25 @@ func (d *Decoder) block(c *component, blk *[64]int32) error {
 	blk[0] = c.pred * q[0]
 	ac := &d.acTab[c.ac]
 	for k := 1; k < 64; {
-		rs, err := d.decodeHuff(ac)
-		if err != nil {
-			return err
+		// Inlined decodeHuff and receive: a code (≤ 16 bits) and its extra
+		// bits (≤ 15) fit in the 57 bits fill guarantees.
+		if d.nbits < 32 {
+			d.fill()
 		}
-		r, s := int(rs>>4), rs&15
-		if s == 0 {
+		var rs uint8
+		if e := ac.lut[d.acc>>(64-lutBits)]; e != 0 {
+			l := uint(e & 0xff)
+			d.acc <<= l
+			d.nbits -= l
+			rs = uint8(e >> 8)
+		} else {
+			var err error
+			if rs, err = d.decodeHuff(ac); err != nil {
+				return false, err
+			}
+		}
+		r, sz := int(rs>>4), uint(rs&15)
+		if sz == 0 {
 			if r != 15 {
 				break // end of block
 			}
@@ -633,47 +654,71 @@ func (d *Decoder) block(c *component, blk *[64]int32) error {
 		}
 		k += r
 		if k > 63 {
-			return errors.New("jpegscale: coefficient index past 63")
+			return false, errors.New("jpegscale: coefficient index past 63")
 		}
-		v := d.receive(s)
+		v := int32(d.acc >> (64 - sz))
+		d.acc <<= sz
+		d.nbits -= sz
+		if v < 1<<(sz-1) {
+			v += (-1 << sz) + 1
+		}
 		z := zigzag[k]
 		if int(z&7) < n && int(z>>3) < n {
 			blk[z] = v * q[k]
+			acKept = acKept || v != 0
 		}
 		k++
 	}
-	return nil
+	return acKept, nil
 }
 
 // idct writes the n×n reduced inverse DCT of blk to block (bx, by) of c.
-func (d *Decoder) idct(blk *[64]int32, c *component, bx, by int) {
+// Without AC coefficients the block is flat.
+func (d *Decoder) idct(blk *[64]int32, acKept bool, c *component, bx, by int) {
 	n := d.n
 	dst := c.pix[by*n*c.stride+bx*n:]
-	if n == 1 {
-		dst[0] = clampRound(float32(blk[0])/8 + 128)
+	if n == 1 || !acKept {
+		v := clampRound(float32(blk[0])/8 + 128)
+		for y := 0; y < n; y++ {
+			row := dst[y*c.stride : y*c.stride+n]
+			for x := range row {
+				row[x] = v
+			}
+		}
 		return
 	}
-	// Rows then columns, over the n×n corner only.
-	var tmp [4 * 4]float32
+	if n == 4 {
+		idct4(blk, &d.cos, dst, c.stride)
+		return
+	}
+	// n == 2
 	cs := &d.cos
-	for v := 0; v < n; v++ {
-		row := blk[v*8 : v*8+n]
-		for x := 0; x < n; x++ {
-			var s float32
-			for u, f := range row {
-				s += cs[x][u] * float32(f)
-			}
-			tmp[v*4+x] = s
+	f00, f01, f10, f11 := float32(blk[0]), float32(blk[1]), float32(blk[8]), float32(blk[9])
+	for y := 0; y < 2; y++ {
+		r0 := cs[y][0]*f00 + cs[y][1]*f10
+		r1 := cs[y][0]*f01 + cs[y][1]*f11
+		row := dst[y*c.stride : y*c.stride+2]
+		row[0] = clampRound(cs[0][0]*r0 + cs[0][1]*r1 + 128)
+		row[1] = clampRound(cs[1][0]*r0 + cs[1][1]*r1 + 128)
+	}
+}
+
+// idct4 is the 4×4 inverse DCT of the top-left corner of blk.
+func idct4(blk *[64]int32, cs *[8][8]float32, dst []uint8, stride int) {
+	var tmp [4][4]float32
+	for v := 0; v < 4; v++ {
+		f0, f1, f2, f3 := float32(blk[v*8]), float32(blk[v*8+1]), float32(blk[v*8+2]), float32(blk[v*8+3])
+		t := &tmp[v]
+		for x := 0; x < 4; x++ {
+			c := &cs[x]
+			t[x] = c[0]*f0 + c[1]*f1 + c[2]*f2 + c[3]*f3
 		}
 	}
-	for y := 0; y < n; y++ {
-		out := dst[y*c.stride : y*c.stride+n]
-		for x := 0; x < n; x++ {
-			var s float32
-			for v := 0; v < n; v++ {
-				s += cs[y][v] * tmp[v*4+x]
-			}
-			out[x] = clampRound(s + 128)
+	for y := 0; y < 4; y++ {
+		c := &cs[y]
+		row := dst[y*stride : y*stride+4]
+		for x := 0; x < 4; x++ {
+			row[x] = clampRound(c[0]*tmp[0][x] + c[1]*tmp[1][x] + c[2]*tmp[2][x] + c[3]*tmp[3][x] + 128)
 		}
 	}
 }
