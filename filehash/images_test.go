@@ -103,7 +103,10 @@ func syntheticImages(t testing.TB, w, h int) []encoded {
 	pal := image.NewPaletted(src.Rect, palette256())
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			pal.Set(x, y, src.At(x, y))
+			c := src.NRGBAAt(x, y)
+			// The nearest entry of palette256, computed directly.
+			r, g, b := (int(c.R)+18)/36, (int(c.G)+18)/36, (int(c.B)+42)/85
+			pal.SetColorIndex(x, y, uint8(min(r, 7)*32+min(g, 7)*4+min(b, 3)))
 		}
 	}
 	add("png-palette", "png", false, func(b *bytes.Buffer) error { return png.Encode(b, pal) })
