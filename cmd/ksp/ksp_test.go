@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func run(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb syncBuf
+	m := &Main{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	code := m.Run(context.Background(), args)
+	return code, out.String(), errb.String()
+}
+
+var (
+	keyLine   = regexp.MustCompile(`^demo api key: (ksp_[A-Za-z0-9]{40}) \((.+), (staff|admin)\)$`)
+	loginLine = regexp.MustCompile(`^demo login: (\S+@\S+) (\S+)( totp:[A-Z2-7]+)? \((.+), (staff|admin|analyst|viewer)\)$`)
+)
+
+// startDemo runs `serve --demo` in-process and returns its stdout lines
+// (those printed before listening) and the address.
+func startDemo(t *testing.T, db string) ([]string, string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuf
+	ready := make(chan string, 1)
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Listening: ready}
+	done := make(chan int, 1)
+	go func() {
+		done <- m.Run(ctx, []string{"serve", "--demo", "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn"})
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, errb.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatal("server did not start")
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	return lines, addr, func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d: %s", code, errb.String())
+		}
+	}
+}
+
+func TestServeDemo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "ksp.db")
+	lines, addr, stop := startDemo(t, db)
+	var keys []string
+	var orgs []string
+	logins := 0
+	for i, l := range lines {
+		switch {
+		case keyLine.MatchString(l):
+			m := keyLine.FindStringSubmatch(l)
+			keys = append(keys, m[1])
+			orgs = append(orgs, m[2]+"/"+m[3])
+			if logins > 0 {
+				t.Errorf("line %d: key after a login line", i+1)
+			}
+		case loginLine.MatchString(l):
+			logins++
+		case strings.HasPrefix(l, "listening on "):
+			if i != len(lines)-1 {
+				t.Errorf("listening line is not last")
+			}
+		default:
+			t.Errorf("unexpected stdout line %q", l)
+		}
+	}
+	want := []string{"KSP Secretariat/staff", "Vidstream/admin", "Pixelboard/admin", "Ministry of the Interior (Demo)/admin", "KSP Secretariat/staff", "Threadly/admin"}
+	if strings.Join(orgs, ",") != strings.Join(want, ",") {
+		t.Fatalf("key order %v, want %v", orgs, want)
+	}
+	if logins < 8 {
+		t.Fatalf("%d login lines", logins)
+	}
+	get := func(key, path string) (int, map[string]any) {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	code, me := get(keys[1], "/api/v1/me")
+	if code != 200 || me["org"].(map[string]any)["name"] != "Vidstream" {
+		t.Fatalf("me: %d %v", code, me)
+	}
+	code, list := get(keys[0], "/api/v1/orgs")
+	if code != 200 || len(list["items"].([]any)) != 7 {
+		t.Fatalf("orgs: %d %v", code, list)
+	}
+	stop()
+
+	// A second start revokes the previous keys and seeds nothing twice.
+	lines2, addr2, stop2 := startDemo(t, db)
+	addr = addr2
+	if code, _ := get(keys[1], "/api/v1/me"); code != 401 {
+		t.Fatalf("old demo key still works: %d", code)
+	}
+	newKey := keyLine.FindStringSubmatch(lines2[1])[1]
+	if code, list := get(newKey, "/api/v1/orgs"); code != 200 || len(list["items"].([]any)) != 7 {
+		t.Fatalf("after restart: %d %v", code, list)
+	}
+	stop2()
+
+	// The audit chain of all that verifies, and tampering is caught.
+	code2, out, _ := run(t, nil, "", "audit", "verify", "--db", db)
+	if code2 != 0 || !regexp.MustCompile(`^ok \d+ events head \d+:[0-9a-f]{64}\n$`).MatchString(out) {
+		t.Fatalf("audit verify: %d %q", code2, out)
+	}
+	head := strings.TrimSpace(strings.TrimPrefix(out[strings.Index(out, "head "):], "head "))
+	if code, _, _ := run(t, nil, "", "audit", "verify", "--db", db, "--expect-head", head); code != 0 {
+		t.Fatalf("verify with own head: %d", code)
+	}
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`UPDATE audit_events SET actor = 'someone else' WHERE seq = 3`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	code2, out, _ = run(t, nil, "", "audit", "verify", "--db", db)
+	if code2 != 1 || !strings.Contains(out, "event seq 3") {
+		t.Fatalf("tampered chain: %d %q", code2, out)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ksp.db")
+	env := map[string]string{"KSP_DB": db}
+	for i := 0; i < 2; i++ {
+		if code, out, errs := run(t, env, "", "migrate"); code != 0 || out != "migrations applied\n" {
+			t.Fatalf("migrate #%d: %d %q %q", i, code, out, errs)
+		}
+	}
+	if code, out, errs := run(t, env, "a very long staff password\n", "admin", "create-staff", "--email", "chief@ksp.example", "--password-stdin"); code != 0 || !strings.Contains(out, "created staff user chief@ksp.example") {
+		t.Fatalf("create-staff: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run(t, env, "", "admin", "create-staff", "--email", "not-an-email"); code != 1 || !strings.Contains(errs, "email") {
+		t.Fatalf("bad email: %d %q", code, errs)
+	}
+	if code, _, errs := run(t, env, "", "admin", "create-staff"); code != 2 || !strings.Contains(errs, "--email is required") {
+		t.Fatalf("missing email: %d %q", code, errs)
+	}
+	backup := filepath.Join(dir, "copy.db")
+	if code, out, errs := run(t, env, "", "backup", backup); code != 0 || !strings.Contains(out, "backup written") {
+		t.Fatalf("backup: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := run(t, nil, "", "audit", "verify", "--db", backup); code != 0 || !strings.HasPrefix(out, "ok ") {
+		t.Fatalf("verify backup: %d %q", code, out)
+	}
+	if code, _, errs := run(t, env, "", "backup", backup); code != 1 || !strings.Contains(errs, "exists") {
+		t.Fatalf("backup over existing: %d %q", code, errs)
+	}
+	if code, out, _ := run(t, nil, "", "serve", "--help"); code != 0 || !strings.Contains(out, "--demo") {
+		t.Fatalf("serve --help: %d %q", code, out)
+	}
+	if code, _, errs := run(t, nil, "", "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Fatalf("unknown command: %d %q", code, errs)
+	}
+	if code, _, errs := run(t, nil, "", "serve", "--db", filepath.Join(dir, "nope", "x.db")); code != 1 || !strings.Contains(errs, "nope") {
+		t.Fatalf("bad db dir: %d %q", code, errs)
+	}
+}
