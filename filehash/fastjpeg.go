@@ -40,11 +40,7 @@ func scaleFor(w, h int, opts pdq.Options) int {
 // point from the decoded pixel that covers its source pixel. ok is false
 // when the file needs the full decoder (small images, variants
 // jpegscale does not handle, errors).
-func hashJPEGScaled(data []byte, maxPixels int64, opts pdq.Options) (h pdq.Hash, q int, ok bool) {
-	w, ht, err := jpegscale.Config(data)
-	if err != nil {
-		return h, 0, false
-	}
+func hashJPEGScaled(data []byte, w, ht int, maxPixels int64, opts pdq.Options) (h pdq.Hash, q int, ok bool) {
 	s := scaleFor(w, ht, opts)
 	if s == 1 {
 		return h, 0, false
@@ -58,7 +54,7 @@ func hashJPEGScaled(data []byte, maxPixels int64, opts pdq.Options) (h pdq.Hash,
 	defer decoderPool.Put(dec)
 	dec.MaxPixels = maxPixels
 	img, err := dec.Decode(data, s)
-	if err != nil {
+	if err != nil || img.Width != w || img.Height != ht {
 		return h, 0, false
 	}
 	grid := gridPool.Get().(*[pdq.PreResize * pdq.PreResize]float32)

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
 
+	"github.com/kspplatform/ksp/filehash/internal/jpegscale"
 	"github.com/kspplatform/ksp/pdq"
 )
 
@@ -254,8 +255,14 @@ func hashImage(data []byte, opts Options, res *Result) error {
 	}
 	res.Format = format
 	c := codecs[format]
-	cfg, err := c.decodeConfig(bytes.NewReader(data))
-	if err != nil {
+	fast := format == "jpeg" && !opts.StdlibJPEG
+	var cfg image.Config
+	var err error
+	if w, h, jerr := jpegscale.Config(data); fast && jerr == nil {
+		// The reduced-scale decoder reads the same frame header without
+		// allocating; other variants go to image/jpeg's.
+		cfg.Width, cfg.Height = w, h
+	} else if cfg, err = c.decodeConfig(bytes.NewReader(data)); err != nil {
 		res.ImageError = fmt.Errorf("%s header: %w", format, err)
 		return nil
 	}
@@ -264,8 +271,8 @@ func hashImage(data []byte, opts Options, res *Result) error {
 		return err
 	}
 	popts := pdq.Options{FullResolution: opts.FullResolution}
-	if format == "jpeg" && !opts.StdlibJPEG {
-		if h, q, ok := hashJPEGScaled(data, opts.maxPixels(), popts); ok {
+	if fast {
+		if h, q, ok := hashJPEGScaled(data, cfg.Width, cfg.Height, opts.maxPixels(), popts); ok {
 			res.PDQ, res.Quality, res.IsImage = h, q, true
 			return nil
 		}
