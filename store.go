@@ -10,10 +10,12 @@ import (
 type Store interface {
 	OrgService
 	UserService
+	AccountService
 	APIKeyService
 	ApplicationService
 	AuditService
 	EventService
+	SignalService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

@@ -31,6 +31,11 @@ func Run(t *testing.T, open Opener) {
 		{"AuditTampering", testAuditTampering},
 		{"Pagination", testPagination},
 		{"EventSequence", testEventSequence},
+		{"Sessions", testSessions},
+		{"SecondFactor", testSecondFactor},
+		{"PasswordReset", testPasswordReset},
+		{"Throttle", testThrottle},
+		{"Secrets", testSecrets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
