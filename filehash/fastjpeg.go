@@ -1,7 +1,6 @@
 package filehash
 
 import (
-	"image/color"
 	"sync"
 
 	"github.com/kspplatform/ksp/filehash/internal/jpegscale"
@@ -98,7 +97,7 @@ func sampleGrid(img *jpegscale.Image, grid *[pdq.PreResize * pdq.PreResize]float
 		if !sameChroma {
 			for ox := range g {
 				sx := ox * img.Width / n
-				g[ox] = pdq.RGBLuma(color.YCbCrToRGB(yrow[yx[ox]], img.Sample(1, sx, sy), img.Sample(2, sx, sy)))
+				g[ox] = pdq.YCbCrLuma(yrow[yx[ox]], img.Sample(1, sx, sy), img.Sample(2, sx, sy))
 			}
 			continue
 		}
@@ -106,7 +105,7 @@ func sampleGrid(img *jpegscale.Image, grid *[pdq.PreResize * pdq.PreResize]float
 		cbrow, crrow := cb.Pix[crow:], cr.Pix[crow:]
 		for ox := range g {
 			c := cx[ox]
-			g[ox] = pdq.RGBLuma(color.YCbCrToRGB(yrow[yx[ox]], cbrow[c], crrow[c]))
+			g[ox] = pdq.YCbCrLuma(yrow[yx[ox]], cbrow[c], crrow[c])
 		}
 	}
 }

@@ -219,7 +219,7 @@ func fillYCbCr(w *work, m *image.YCbCr, cols int) {
 		d := w.a[oy*cols : oy*cols+cols]
 		for ox, sx := range w.xs {
 			c := w.cx[ox]
-			// ycbcrLuma, written out: the compiler does not inline it.
+			// YCbCrLuma, written out: the compiler does not inline it.
 			yy1 := int32(yrow[sx]) * 0x10101
 			cb1 := int32(cb[c]) - 128
 			cr1 := int32(cr[c]) - 128
@@ -231,11 +231,11 @@ func fillYCbCr(w *work, m *image.YCbCr, cols int) {
 	}
 }
 
-// ycbcrLuma is RGBLuma(color.YCbCrToRGB(y, cb, cr)), with the conversion
-// written out branch-free so that it inlines: clamping to [0, 0xffffff]
-// before the shift gives the same bytes as the standard library's test of the
-// top byte.
-func ycbcrLuma(y, cb, cr uint8) float32 {
+// YCbCrLuma is RGBLuma(color.YCbCrToRGB(y, cb, cr)), the luma of a JPEG
+// YCbCr sample as image/jpeg's pixels give it, with the conversion written
+// out branch-free: clamping to [0, 0xffffff] before the shift gives the same
+// bytes as the standard library's test of the top byte.
+func YCbCrLuma(y, cb, cr uint8) float32 {
 	yy1 := int32(y) * 0x10101
 	cb1 := int32(cb) - 128
 	cr1 := int32(cr) - 128

@@ -623,14 +623,14 @@ func transformNRGBA(src *image.NRGBA, d Dihedral) *image.NRGBA {
 	return out
 }
 
-// TestYCbCrLuma: the inlined conversion equals color.YCbCrToRGB for every
+// TestYCbCrLuma: YCbCrLuma equals RGBLuma of color.YCbCrToRGB for every
 // input.
 func TestYCbCrLuma(t *testing.T) {
 	for y := 0; y < 256; y++ {
 		for cb := 0; cb < 256; cb++ {
 			for cr := 0; cr < 256; cr++ {
 				want := RGBLuma(color.YCbCrToRGB(uint8(y), uint8(cb), uint8(cr)))
-				if got := ycbcrLuma(uint8(y), uint8(cb), uint8(cr)); got != want {
+				if got := YCbCrLuma(uint8(y), uint8(cb), uint8(cr)); got != want {
 					t.Fatalf("%d,%d,%d: %v, want %v", y, cb, cr, got, want)
 				}
 			}
