@@ -304,6 +304,10 @@ func (d *Decoder) sof(seg []byte) error {
 		}
 		d.hmax, d.vmax = max(d.hmax, c.h), max(d.vmax, c.v)
 	}
+	if nc == 3 && !d.adobe && d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B' {
+		// image/jpeg reads components named R, G, B as RGB, not YCbCr.
+		return fmt.Errorf("%w (RGB components)", ErrUnsupported)
+	}
 	mcuW, mcuH := 8*d.hmax, 8*d.vmax
 	mx, my := (d.width+mcuW-1)/mcuW, (d.height+mcuH-1)/mcuH
 	for i := range d.comps {
