@@ -24,6 +24,7 @@ import (
 	"golang.org/x/image/webp"
 
 	"github.com/kspplatform/ksp/pdq"
+	"github.com/kspplatform/ksp/pdq/pdqtest"
 )
 
 func stdDecode(t testing.TB, format string, data []byte) image.Image {
@@ -185,7 +186,7 @@ type expectedRow struct {
 
 func readExpected(t testing.TB) []expectedRow {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedDir(t), "testdata", "pdq", "expected.tsv"))
+	f, err := os.Open(filepath.Join(pdqtest.Dir(t), "expected.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ func readExpected(t testing.TB) []expectedRow {
 // TestExpectedFiles runs the reference vectors through HashFile, with the
 // fast JPEG path and with image/jpeg.
 func TestExpectedFiles(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "testdata", "pdq")
+	dir := pdqtest.Dir(t)
 	rows := readExpected(t)
 	for _, decoder := range []struct {
 		name string

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kspplatform/ksp/pdq/pdqtest"
 )
 
 type expectedRow struct {
@@ -23,7 +25,7 @@ type expectedRow struct {
 
 func readExpected(t testing.TB, name string) [][]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(pdqData(t), name))
+	f, err := os.Open(filepath.Join(pdqtest.Dir(t), name))
 	if err != nil {
 		t.Fatalf("open %s: %v", name, err)
 	}
@@ -64,7 +66,7 @@ func decodeFile(t testing.TB, path string) image.Image {
 // TestExpected compares with Meta's C++ tool on the shared test vectors,
 // decoding with Go's standard decoders.
 func TestExpected(t *testing.T) {
-	dir := pdqData(t)
+	dir := pdqtest.Dir(t)
 	var rows []expectedRow
 	for _, r := range readExpected(t, "expected.tsv") {
 		h, err := ParseHash(r[1])
@@ -119,7 +121,7 @@ func TestExpected(t *testing.T) {
 // TestDihedral checks the DCT-domain dihedral hashes against the hashes of
 // the transformed images.
 func TestDihedral(t *testing.T) {
-	dir := pdqData(t)
+	dir := pdqtest.Dir(t)
 	// LA.png is uniform random noise. There the DCT-domain variants are far
 	// (64–92 bits) from the hashes of the transformed pixels: a flip moves the
 	// decimation's sample points by one pixel, which on noise samples other,

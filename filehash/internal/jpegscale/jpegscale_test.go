@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kspplatform/ksp/pdq/pdqtest"
 )
 
 // smooth makes a deterministic w×h image with gradients, discs and mild
@@ -131,22 +133,9 @@ func TestAgainstStdlib(t *testing.T) {
 // sharedJPEG returns a file of the shared PDQ test data, or skips.
 func sharedJPEG(t *testing.T, name string) []byte {
 	t.Helper()
-	dir := os.Getenv("KSP_SHARED")
-	if dir == "" {
-		wd, _ := os.Getwd()
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared")
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "testdata", "pdq", name))
+	data, err := os.ReadFile(filepath.Join(pdqtest.Dir(t), name))
 	if err != nil {
-		t.Skip("shared test data not found: set KSP_SHARED or place shared/ beside the repository")
+		t.Fatal(err)
 	}
 	return data
 }
