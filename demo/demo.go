@@ -63,6 +63,7 @@ type World struct {
 	// Actor returns a session-like actor for a demo user's email.
 	Actor     func(email string) *ksp.Actor
 	SharedDir string
+	Store     ksp.Store
 }
 
 type login struct {
@@ -75,7 +76,7 @@ type login struct {
 // prints the keys and logins to out (API.md "Demo").
 func (s *Seeder) Run(ctx context.Context, out io.Writer) (*World, error) {
 	sys := ksp.NewContext(ctx, ksp.SystemActor("system:demo"))
-	w := &World{Orgs: map[string]*ksp.Org{}, Users: map[string]*ksp.User{}, SharedDir: s.SharedDir}
+	w := &World{Orgs: map[string]*ksp.Org{}, Users: map[string]*ksp.User{}, SharedDir: s.SharedDir, Store: s.Store}
 	existing, _, err := s.Store.FindOrgs(sys, ksp.OrgFilter{Page: ksp.Page{Limit: ksp.MaxLimit}})
 	if err != nil {
 		return nil, fmt.Errorf("demo: list orgs: %w", err)

@@ -159,6 +159,9 @@ func (s *Server) OpenAPI() map[string]any {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
+		if rt.ReqType != "" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{rt.ReqType: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+		}
 		if rt.Req != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Req))}}}
 		}

@@ -36,6 +36,15 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Ready reports extra readiness conditions (the index loaded…).
 	Ready func(ctx context.Context) error
+	// Matcher answers match queries; writes to the bank call its Sync so
+	// that matches reflect them at once.
+	Matcher ksp.Matcher
+	// MaxImageBytes bounds uploaded images (default 32 MiB); MaxPixels
+	// bounds their decoded size (default 100 megapixels).
+	MaxImageBytes int64
+	MaxPixels     int64
+	// BatchBodyLimit bounds bulk submissions (default 256 MiB).
+	BatchBodyLimit int64
 }
 
 // Server serves the JSON API.
@@ -76,7 +85,12 @@ type Route struct {
 	List      bool
 	Status    int
 	// Query documents accepted query parameters.
-	Query   []string
+	Query []string
+	// BodyLimit overrides the server's body limit for this route.
+	BodyLimit int64
+	// RawBody marks a request body that is not JSON (documented as
+	// ReqType).
+	ReqType string
 	handler func(r *http.Request) (any, error)
 	raw     http.HandlerFunc
 }
@@ -92,6 +106,12 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) *Server {
 	if cfg.IPRate == 0 {
 		cfg.IPRate, cfg.IPBurst = 20, 40
 	}
+	if cfg.MaxImageBytes == 0 {
+		cfg.MaxImageBytes = 32 << 20
+	}
+	if cfg.BatchBodyLimit == 0 {
+		cfg.BatchBodyLimit = 256 << 20
+	}
 	if cfg.ApplyPerHour == 0 {
 		cfg.ApplyPerHour = 10
 	}
@@ -104,7 +124,7 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) *Server {
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ksp_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.dur = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ksp_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.reg.MustRegister(s.reqs, s.dur, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	s.routes = s.routeTable()
+	s.routes = append(s.routeTable(), s.signalRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
@@ -181,8 +201,12 @@ func (s *Server) wrap(rt *Route) http.Handler {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *Route) (*ksp.Actor, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit)
-	if r.ContentLength > s.cfg.BodyLimit {
+	limit := s.cfg.BodyLimit
+	if rt.BodyLimit > 0 {
+		limit = rt.BodyLimit
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength > limit {
 		return nil, tooLarge()
 	}
 	actor, err := s.authenticate(r)

@@ -44,6 +44,8 @@ Commands:
   migrate               apply database migrations and exit
   admin create-staff    create a staff account
   hash                  hash files: PDQ for images, MD5 and SHA-256 for all
+  import signals FILE   bulk-load signals from CSV or NDJSON
+  export signals        write what an organisation may export, as CSV or NDJSON
   audit verify          verify the tamper-evident audit chain
   backup FILE           consistent online copy of a SQLite database
 
@@ -83,6 +85,10 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.auditVerify(ctx, rest[1:])
 	case "backup":
 		err = m.backup(ctx, rest)
+	case "import":
+		err = m.importCmd(ctx, rest)
+	case "export":
+		err = m.exportCmd(ctx, rest)
 	default:
 		fmt.Fprintf(m.Stderr, "ksp: unknown command %q\n\n%s", cmd, usage)
 		return 2

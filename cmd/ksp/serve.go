@@ -72,14 +72,24 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		} else {
 			fmt.Fprintln(m.Stderr, "demo: no ../shared folder found; demo content from it (test images, UN list) is skipped")
 		}
-		seeder := &demo.Seeder{Store: db, SharedDir: dir, Log: log}
+		seeder := &demo.Seeder{Store: db, SharedDir: dir, Log: log, Extend: []func(context.Context, *demo.World) error{demo.SeedSignals}}
 		if _, err := seeder.Run(ctx, m.Stdout); err != nil {
 			return err
 		}
 	}
 
+	bank, err := startBank(ctx, db, m, &c)
+	if err != nil {
+		return err
+	}
 	api := httpapi.New(db, httpapi.Config{KeyRate: *keyRate, KeyBurst: 2 * *keyRate, IPRate: *ipRate, IPBurst: 2 * *ipRate,
-		MetricsToken: *metricsToken, TrustedProxies: trusted}, log)
+		MetricsToken: *metricsToken, TrustedProxies: trusted, Matcher: bank,
+		Ready: func(context.Context) error {
+			if !bank.Loaded() {
+				return errors.New("hash bank index not loaded")
+			}
+			return nil
+		}}, log)
 	mux := http.NewServeMux()
 	api.Health(mux)
 	mux.Handle("/api/", api)

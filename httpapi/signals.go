@@ -1,0 +1,322 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/filehash"
+	"github.com/kspplatform/ksp/signalio"
+)
+
+// ChangesBody answers GET /api/v1/signals/changes.
+type ChangesBody struct {
+	Items []*ksp.Change `json:"items"`
+	// LastSeq is the position to ask "after" next time.
+	LastSeq int64 `json:"last_seq"`
+}
+
+// MatchBody answers POST /api/v1/match.
+type MatchBody struct {
+	Results []ksp.MatchResult `json:"results"`
+}
+
+// ImageMatchBody answers POST /api/v1/match/image.
+type ImageMatchBody struct {
+	PDQ     string         `json:"pdq,omitempty"`
+	Quality *int           `json:"quality,omitempty"`
+	MD5     string         `json:"md5"`
+	SHA256  string         `json:"sha256"`
+	Matches []ksp.MatchHit `json:"matches"`
+	// PDQSkipped says why the perceptual hash was not matched (quality
+	// below 50 matches too much to be meaningful).
+	PDQSkipped string `json:"pdq_skipped,omitempty"`
+}
+
+func (s *Server) signalRoutes() []*Route {
+	return []*Route{
+		{Method: "GET", Path: "/api/v1/signals", Summary: "The hash bank, as the caller may see it", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Signal{}, List: true,
+			Query: []string{"type", "label", "entity_id", "status", "since", "limit", "cursor"}, handler: s.listSignals},
+		{Method: "POST", Path: "/api/v1/signals", Summary: "Submit a signal: 201 new, 200 merged", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.SubmissionInput{}, Resp: ksp.Signal{}, Status: 201, handler: s.submitSignal},
+		{Method: "POST", Path: "/api/v1/signals/batch", Summary: "Submit NDJSON records; good ones are kept, bad ones reported by line", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit,
+			ReqType: "application/x-ndjson", Resp: ksp.BatchResult{}, BodyLimit: s.cfg.BatchBodyLimit, handler: s.submitBatch},
+		{Method: "GET", Path: "/api/v1/signals/changes", Summary: "Commit-ordered upserts and tombstones the caller may see", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ChangesBody{},
+			Query: []string{"after", "limit"}, handler: s.signalChanges},
+		{Method: "GET", Path: "/api/v1/signals/{id}", Summary: "One signal with the submissions the caller may see", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Signal{}, handler: s.getSignal},
+		{Method: "POST", Path: "/api/v1/signals/{id}/feedback", Summary: "Give your organisation's verdict", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.FeedbackInput{}, Resp: ksp.Signal{}, handler: s.feedback},
+		{Method: "POST", Path: "/api/v1/signals/{id}/retract", Summary: "Withdraw your organisation's submission", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Resp: ksp.Signal{}, handler: s.retract},
+		{Method: "POST", Path: "/api/v1/signals/{id}/resolve", Summary: "Settle a dispute", Staff: true, Req: ksp.ResolveInput{}, Resp: ksp.Signal{}, handler: s.resolve},
+		{Method: "POST", Path: "/api/v1/match", Summary: "Match hashes and URLs against the bank", Role: ksp.RoleViewer, Scope: ksp.ScopeMatch, Req: ksp.MatchRequest{}, Resp: MatchBody{}, handler: s.match},
+		{Method: "POST", Path: "/api/v1/match/image", Summary: "Hash an image (nothing kept) and match it", Role: ksp.RoleViewer, Scope: ksp.ScopeMatch, ReqType: "application/octet-stream",
+			Resp: ImageMatchBody{}, BodyLimit: s.cfg.MaxImageBytes, Query: []string{"threshold"}, handler: s.matchImage},
+		{Method: "GET", Path: "/api/v1/negative-bank", Summary: "Hashes that cancel matches", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Resp: ksp.NegativeEntry{}, List: true, Query: []string{"limit", "cursor"}, handler: s.listNegatives},
+		{Method: "POST", Path: "/api/v1/negative-bank", Summary: "Add a hash that cancels matches", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.NegativeInput{}, Resp: ksp.NegativeEntry{}, Status: 201, handler: s.addNegative},
+	}
+}
+
+// synced brings the matcher up to date after a write, so that the next
+// match reflects it.
+func (s *Server) synced(r *http.Request) {
+	if s.cfg.Matcher != nil {
+		if err := s.cfg.Matcher.Sync(r.Context()); err != nil {
+			s.log.Warn("matcher sync after write failed", "err", err)
+		}
+	}
+}
+
+func (s *Server) listSignals(r *http.Request) (any, error) {
+	p, err := pageParams(r)
+	if err != nil {
+		return nil, err
+	}
+	f := ksp.SignalFilter{Page: p}
+	q := r.URL.Query()
+	opt := func(name string, allowed []string) (*string, error) {
+		v := q.Get(name)
+		if v == "" {
+			return nil, nil
+		}
+		if allowed != nil && !containsString(allowed, v) {
+			return nil, invalid(name, "must be one of "+strings.Join(allowed, ", "))
+		}
+		return &v, nil
+	}
+	if f.Type, err = opt("type", ksp.SignalTypes); err != nil {
+		return nil, err
+	}
+	if f.Label, err = opt("label", ksp.Labels); err != nil {
+		return nil, err
+	}
+	if f.Status, err = opt("status", []string{ksp.StatusActive, ksp.StatusDisputed, ksp.StatusRetracted}); err != nil {
+		return nil, err
+	}
+	if f.EntityID, err = opt("entity_id", nil); err != nil {
+		return nil, err
+	}
+	if since := q.Get("since"); since != "" {
+		t, err := time.Parse(time.RFC3339, since)
+		if err != nil {
+			if d, derr := time.Parse("2006-01-02", since); derr == nil {
+				t = d
+			} else {
+				return nil, invalid("since", "must be an RFC 3339 time or YYYY-MM-DD")
+			}
+		}
+		st := ksp.T(t)
+		f.Since = &st
+	}
+	items, next, err := s.store.FindSignals(r.Context(), f)
+	return list(items, next), err
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) submitSignal(r *http.Request) (any, error) {
+	var in ksp.SubmissionInput
+	if err := decodeJSON(r, &in); err != nil {
+		return nil, err
+	}
+	res, err := s.store.Submit(r.Context(), in)
+	if err != nil {
+		return nil, err
+	}
+	s.synced(r)
+	if res.Created {
+		return withStatus{http.StatusCreated, res.Signal}, nil
+	}
+	return withStatus{http.StatusOK, res.Signal}, nil
+}
+
+func (s *Server) submitBatch(r *http.Request) (any, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-ndjson") && !strings.HasPrefix(ct, "application/json") {
+		return nil, invalid("Content-Type", "must be application/x-ndjson")
+	}
+	res, err := s.store.SubmitBatch(r.Context(), signalio.NDJSON(r.Body), "api:"+ksp.ActorFrom(r.Context()).AuditName())
+	if isTooLarge(err) {
+		return nil, tooLarge()
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.synced(r)
+	return res, nil
+}
+
+func (s *Server) signalChanges(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	var after int64
+	if a := q.Get("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n < 0 {
+			return nil, invalid("after", "must be a sequence number (0 or more)")
+		}
+		after = n
+	}
+	p, err := pageParams(r)
+	if err != nil {
+		return nil, err
+	}
+	items, last, err := s.store.Changes(r.Context(), after, p.Normalize().Limit)
+	if err != nil {
+		return nil, err
+	}
+	if items == nil {
+		items = []*ksp.Change{}
+	}
+	return ChangesBody{Items: items, LastSeq: last}, nil
+}
+
+func (s *Server) getSignal(r *http.Request) (any, error) {
+	return s.store.FindSignalByID(r.Context(), r.PathValue("id"))
+}
+
+func (s *Server) feedback(r *http.Request) (any, error) {
+	var in ksp.FeedbackInput
+	if err := decodeJSON(r, &in); err != nil {
+		return nil, err
+	}
+	sig, err := s.store.GiveFeedback(r.Context(), r.PathValue("id"), in)
+	if err == nil {
+		s.synced(r)
+	}
+	return sig, err
+}
+
+func (s *Server) retract(r *http.Request) (any, error) {
+	sig, err := s.store.Retract(r.Context(), r.PathValue("id"))
+	if err == nil {
+		s.synced(r)
+	}
+	return sig, err
+}
+
+func (s *Server) resolve(r *http.Request) (any, error) {
+	var in ksp.ResolveInput
+	if err := decodeJSON(r, &in); err != nil {
+		return nil, err
+	}
+	sig, err := s.store.Resolve(r.Context(), r.PathValue("id"), in)
+	if err == nil {
+		s.synced(r)
+	}
+	return sig, err
+}
+
+func (s *Server) match(r *http.Request) (any, error) {
+	var req ksp.MatchRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	th, err := ksp.ValidateMatchRequest(&req)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.cfg.Matcher.Match(r.Context(), req.Queries, th)
+	if err != nil {
+		return nil, err
+	}
+	return MatchBody{Results: res}, nil
+}
+
+func (s *Server) matchImage(r *http.Request) (any, error) {
+	th := ksp.DefaultThreshold
+	if t := r.URL.Query().Get("threshold"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 0 || n > ksp.MaxThreshold {
+			return nil, invalid("threshold", "must be from 0 to 64")
+		}
+		th = n
+	}
+	if r.URL.Query().Get("dihedral") != "" {
+		return nil, invalid("dihedral", "dihedral image search is not available yet; send the rotated or mirrored image itself")
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		if isTooLarge(err) {
+			return nil, ksp.Errorf(ksp.ETOOLARGE, "image larger than %d bytes", s.cfg.MaxImageBytes)
+		}
+		return nil, invalid("body", "could not read the image: "+err.Error())
+	}
+	if len(data) == 0 {
+		return nil, invalid("body", "empty: send the image bytes as the request body")
+	}
+	res, err := filehash.HashBytes(data, filehash.Options{MaxPixels: s.cfg.MaxPixels})
+	if errors.Is(err, filehash.ErrTooManyPixels) {
+		return nil, &ksp.Error{Code: ksp.ETOOLARGE, Message: err.Error(), Fields: []ksp.FieldError{{Field: "body", Reason: err.Error()}}}
+	}
+	if err != nil {
+		return nil, invalid("body", err.Error())
+	}
+	if !res.IsImage {
+		reason := "not an image (JPEG, PNG, GIF, WebP, BMP or TIFF)"
+		if res.ImageError != nil {
+			reason = fmt.Sprintf("a %s image that could not be decoded: %v", res.Format, res.ImageError)
+		}
+		return nil, invalid("body", reason)
+	}
+	out := ImageMatchBody{MD5: res.MD5, SHA256: res.SHA256, PDQ: res.PDQ.String(), Matches: []ksp.MatchHit{}}
+	q := res.Quality
+	out.Quality = &q
+	queries := []ksp.MatchQuery{{Type: ksp.TypeMD5, Value: res.MD5}, {Type: ksp.TypeSHA256, Value: res.SHA256}}
+	if res.Quality >= ksp.MinPDQQuality {
+		queries = append(queries, ksp.MatchQuery{Type: ksp.TypePDQ, Value: out.PDQ})
+	} else {
+		out.PDQSkipped = fmt.Sprintf("PDQ quality %d is below %d: too little detail to match perceptually", res.Quality, ksp.MinPDQQuality)
+	}
+	results, err := s.cfg.Matcher.Match(r.Context(), queries, th)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, qr := range results {
+		for _, m := range qr.Matches {
+			if !seen[m.SignalID] {
+				seen[m.SignalID] = true
+				out.Matches = append(out.Matches, m)
+			}
+		}
+	}
+	sortHits(out.Matches)
+	return out, nil
+}
+
+func sortHits(h []ksp.MatchHit) {
+	for i := 1; i < len(h); i++ {
+		for j := i; j > 0 && h[j].Distance < h[j-1].Distance; j-- {
+			h[j], h[j-1] = h[j-1], h[j]
+		}
+	}
+}
+
+func (s *Server) listNegatives(r *http.Request) (any, error) {
+	p, err := pageParams(r)
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := s.store.FindNegatives(r.Context(), p)
+	return list(items, next), err
+}
+
+func (s *Server) addNegative(r *http.Request) (any, error) {
+	var in ksp.NegativeInput
+	if err := decodeJSON(r, &in); err != nil {
+		return nil, err
+	}
+	e, err := s.store.AddNegative(r.Context(), in)
+	if err == nil {
+		s.synced(r)
+	}
+	return e, err
+}
