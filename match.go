@@ -67,7 +67,7 @@ func ValidateMatchRequest(r *MatchRequest) (int, error) {
 		f.Add("queries", "at most 1000 queries per request")
 	}
 	if r.Dihedral {
-		f.Add("dihedral", "dihedral search needs the pixels: send the image to /api/v1/match/image?dihedral=true")
+		f.Add("dihedral", "dihedral search needs the pixels: send the image to /api/v1/match/image?dihedral=true (hashes of rotated or mirrored images cannot be derived from a hash)")
 	}
 	for i := range r.Queries {
 		q := &r.Queries[i]

@@ -52,6 +52,10 @@ type Options struct {
 	// StdlibJPEG decodes JPEG images with image/jpeg at full size instead of
 	// the faster reduced-size decoder.
 	StdlibJPEG bool
+	// Dihedral also computes the hashes of the image's 8 rotations and
+	// mirrors (Result.Dihedral), for matching content that was flipped or
+	// rotated to evade a bank. It decodes at full size.
+	Dihedral bool
 }
 
 func (o Options) maxPixels() int64 {
@@ -84,6 +88,9 @@ type Result struct {
 	// zero hash and quality 0.
 	PDQ     pdq.Hash
 	Quality int
+	// Dihedral holds the 8 dihedral hashes (index pdq.Original …
+	// pdq.FlipMinus1) when Options.Dihedral was set.
+	Dihedral *[8]pdq.Hash
 	// ImageError is set when the file has an image signature but could not be
 	// decoded (corrupt, truncated, unsupported variant); the file is then
 	// treated as a non-image. It is not set for images over the pixel budget,
@@ -255,7 +262,7 @@ func hashImage(data []byte, opts Options, res *Result) error {
 	}
 	res.Format = format
 	c := codecs[format]
-	fast := format == "jpeg" && !opts.StdlibJPEG
+	fast := format == "jpeg" && !opts.StdlibJPEG && !opts.Dihedral
 	var cfg image.Config
 	var err error
 	if w, h, jerr := jpegscale.Config(data); fast && jerr == nil {
@@ -290,6 +297,10 @@ func hashImage(data []byte, opts Options, res *Result) error {
 	}
 	res.PDQ, res.Quality = pdq.HashImage(img, popts)
 	res.IsImage = true
+	if opts.Dihedral {
+		d, _ := pdq.DihedralImage(img, popts)
+		res.Dihedral = &d
+	}
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/bank"
 	"github.com/kspplatform/ksp/httpapi"
 	"github.com/kspplatform/ksp/sqlite"
 	"github.com/kspplatform/ksp/storetest"
@@ -39,6 +40,13 @@ func newEnv(t *testing.T, cfg httpapi.Config) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	fx := storetest.NewFixture(t, db)
+	if cfg.Matcher == nil {
+		b := bank.New(db, quiet)
+		if err := b.Load(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Matcher = b
+	}
 	api := httpapi.New(db, cfg, quiet)
 	mux := http.NewServeMux()
 	api.Health(mux)
@@ -64,6 +72,8 @@ func newEnv(t *testing.T, cfg httpapi.Config) *env {
 	mk("admin-matchonly", fx.Platform, fx.PlatAdmin, ksp.ScopeMatch)
 	mk("viewer", fx.Platform, fx.PlatView, ksp.ScopeRead, ksp.ScopeMatch)
 	mk("revoked", fx.Platform, fx.PlatAdmin, all...)
+	mk("startup", fx.Startup, fx.StartAdm, all...)
+	mk("gov", fx.Gov, fx.GovAdmin, ksp.ScopeRead, ksp.ScopeSubmit, ksp.ScopeAdmin)
 	mk("expired", fx.Platform, fx.PlatAdmin, all...)
 	ctx := storetest.As(fx.Platform, fx.PlatAdmin)
 	keys, _, _ := db.FindAPIKeys(ctx, ksp.APIKeyFilter{Page: ksp.Page{Limit: 100}})
@@ -134,13 +144,14 @@ func (e *env) validate(method, path string, r resp) {
 	e.t.Helper()
 	path, _, _ = strings.Cut(path, "?")
 	paths := e.doc["paths"].(map[string]any)
+	// Like the router, prefer the most literal pattern that matches.
 	var op map[string]any
+	params := 1 << 30
 	for tmpl, item := range paths {
-		re := regexp.MustCompile("^" + paramRE.ReplaceAllString(regexp.QuoteMeta(tmpl), "[^/]+") + "$")
-		re = regexp.MustCompile("^" + paramRE.ReplaceAllString(tmpl, "[^/]+") + "$")
-		if re.MatchString(path) {
+		re := regexp.MustCompile("^" + paramRE.ReplaceAllString(tmpl, "[^/]+") + "$")
+		if n := strings.Count(tmpl, "{"); re.MatchString(path) && n < params {
 			if o, ok := item.(map[string]any)[strings.ToLower(method)]; ok {
-				op = o.(map[string]any)
+				op, params = o.(map[string]any), n
 			}
 		}
 	}

@@ -53,7 +53,7 @@ func (s *Server) signalRoutes() []*Route {
 		{Method: "POST", Path: "/api/v1/signals/{id}/resolve", Summary: "Settle a dispute", Staff: true, Req: ksp.ResolveInput{}, Resp: ksp.Signal{}, handler: s.resolve},
 		{Method: "POST", Path: "/api/v1/match", Summary: "Match hashes and URLs against the bank", Role: ksp.RoleViewer, Scope: ksp.ScopeMatch, Req: ksp.MatchRequest{}, Resp: MatchBody{}, handler: s.match},
 		{Method: "POST", Path: "/api/v1/match/image", Summary: "Hash an image (nothing kept) and match it", Role: ksp.RoleViewer, Scope: ksp.ScopeMatch, ReqType: "application/octet-stream",
-			Resp: ImageMatchBody{}, BodyLimit: s.cfg.MaxImageBytes, Query: []string{"threshold"}, handler: s.matchImage},
+			Resp: ImageMatchBody{}, BodyLimit: s.cfg.MaxImageBytes, Query: []string{"threshold", "dihedral"}, handler: s.matchImage},
 		{Method: "GET", Path: "/api/v1/negative-bank", Summary: "Hashes that cancel matches", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Resp: ksp.NegativeEntry{}, List: true, Query: []string{"limit", "cursor"}, handler: s.listNegatives},
 		{Method: "POST", Path: "/api/v1/negative-bank", Summary: "Add a hash that cancels matches", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.NegativeInput{}, Resp: ksp.NegativeEntry{}, Status: 201, handler: s.addNegative},
 	}
@@ -239,8 +239,13 @@ func (s *Server) matchImage(r *http.Request) (any, error) {
 		}
 		th = n
 	}
-	if r.URL.Query().Get("dihedral") != "" {
-		return nil, invalid("dihedral", "dihedral image search is not available yet; send the rotated or mirrored image itself")
+	dihedral := false
+	switch r.URL.Query().Get("dihedral") {
+	case "", "false", "0":
+	case "true", "1":
+		dihedral = true
+	default:
+		return nil, invalid("dihedral", "must be true or false")
 	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -252,7 +257,7 @@ func (s *Server) matchImage(r *http.Request) (any, error) {
 	if len(data) == 0 {
 		return nil, invalid("body", "empty: send the image bytes as the request body")
 	}
-	res, err := filehash.HashBytes(data, filehash.Options{MaxPixels: s.cfg.MaxPixels})
+	res, err := filehash.HashBytes(data, filehash.Options{MaxPixels: s.cfg.MaxPixels, Dihedral: dihedral})
 	if errors.Is(err, filehash.ErrTooManyPixels) {
 		return nil, &ksp.Error{Code: ksp.ETOOLARGE, Message: err.Error(), Fields: []ksp.FieldError{{Field: "body", Reason: err.Error()}}}
 	}
@@ -272,6 +277,13 @@ func (s *Server) matchImage(r *http.Request) (any, error) {
 	queries := []ksp.MatchQuery{{Type: ksp.TypeMD5, Value: res.MD5}, {Type: ksp.TypeSHA256, Value: res.SHA256}}
 	if res.Quality >= ksp.MinPDQQuality {
 		queries = append(queries, ksp.MatchQuery{Type: ksp.TypePDQ, Value: out.PDQ})
+		// The rotations and mirrors of the image: content flipped to evade
+		// a bank still matches. Distances are to the nearest variant.
+		if res.Dihedral != nil {
+			for _, h := range res.Dihedral[1:] {
+				queries = append(queries, ksp.MatchQuery{Type: ksp.TypePDQ, Value: h.String()})
+			}
+		}
 	} else {
 		out.PDQSkipped = fmt.Sprintf("PDQ quality %d is below %d: too little detail to match perceptually", res.Quality, ksp.MinPDQQuality)
 	}
@@ -279,12 +291,14 @@ func (s *Server) matchImage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	best := map[string]int{}
 	for _, qr := range results {
 		for _, m := range qr.Matches {
-			if !seen[m.SignalID] {
-				seen[m.SignalID] = true
+			if i, ok := best[m.SignalID]; !ok {
+				best[m.SignalID] = len(out.Matches)
 				out.Matches = append(out.Matches, m)
+			} else if m.Distance < out.Matches[i].Distance {
+				out.Matches[i] = m
 			}
 		}
 	}
