@@ -10,8 +10,10 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/totp"
 )
 
 // Org is one demo organisation.
@@ -131,7 +133,13 @@ func (s *Seeder) Run(ctx context.Context, out io.Writer) (*World, error) {
 			return nil, fmt.Errorf("demo: user %s: %w", email, err)
 		}
 		w.Users[email] = found
-		logins = append(logins, login{email: email, password: password, org: o.Name, role: found.Role})
+		l := login{email: email, password: password, org: o.Name, role: found.Role}
+		if ksp.SecondFactorRequired(o.ID == ksp.StaffOrgID, found.Role) {
+			if l.totp, err = s.seedTOTP(sys, o, found); err != nil {
+				return nil, fmt.Errorf("demo: user %s: %w", email, err)
+			}
+		}
+		logins = append(logins, l)
 		return found, nil
 	}
 	var staffUsers []*ksp.User
@@ -204,6 +212,30 @@ func (s *Seeder) Run(ctx context.Context, out io.Writer) (*World, error) {
 		}
 	}
 	return w, nil
+}
+
+// seedTOTP gives a user who must have a second factor a fresh TOTP secret,
+// already enrolled, and returns it for the printout (rotated each start,
+// like the passwords).
+func (s *Seeder) seedTOTP(sys context.Context, o *ksp.Org, u *ksp.User) (string, error) {
+	if u.TOTP {
+		if err := s.Store.DisableTOTP(sys, u.ID); err != nil {
+			return "", err
+		}
+	}
+	secret := totp.NewSecret()
+	// Enrol with the previous step's code (accepted as clock skew), so the
+	// code shown right now still works for the first sign-in.
+	code, err := totp.CodeAt(secret, totp.Step(time.Now())-1)
+	if err != nil {
+		return "", err
+	}
+	as := ksp.NewContext(sys, &ksp.Actor{UserID: u.ID, OrgID: o.ID, OrgKind: o.Kind, Role: u.Role, Staff: o.ID == ksp.StaffOrgID, Name: "system:demo"})
+	if _, err := s.Store.EnableTOTP(as, u.ID, secret, code); err != nil {
+		return "", err
+	}
+	u.TOTP = true
+	return secret, nil
 }
 
 // demoPassword makes a fresh password each start: demo logins are printed,

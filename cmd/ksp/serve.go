@@ -26,6 +26,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	proxies := fs.String("trusted-proxy", m.Getenv("KSP_TRUSTED_PROXY"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (env KSP_TRUSTED_PROXY)")
 	keyRate := fs.Float64("rate-limit", 100, "requests per second per API key or user (burst: twice that)")
 	ipRate := fs.Float64("ip-rate-limit", 20, "requests per second per client address for anonymous requests (burst: twice that)")
+	smtpURL := fs.String("smtp-url", m.Getenv("KSP_SMTP_URL"), "smtp://user:pass@host:port (or smtps://) to send mail through; without it mail is written to the log (env KSP_SMTP_URL)")
+	mailFrom := fs.String("mail-from", m.Getenv("KSP_MAIL_FROM"), "From address of KSP's mail, e.g. \"KSP <noreply@example.org>\" (env KSP_MAIL_FROM)")
 	shared := fs.String("shared", m.Getenv("KSP_SHARED"), "folder of shared test data for demo content (env KSP_SHARED; default: ../shared beside the module)")
 	if err := m.parse(fs, args); err != nil {
 		return err
@@ -90,13 +92,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			}
 			return nil
 		}}, log)
-	mux := http.NewServeMux()
-	api.Health(mux)
-	mux.Handle("/api/", api)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "KSP — knowledge-sharing platform against terrorist use of the internet.\nAPI: /api/v1/openapi.json")
-	})
+	mux, site, err := newMux(db, api, webOptions{PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom}, log)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -107,6 +106,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if *publicURL != "" {
 		url = *publicURL
 	}
+	site.SetPublicURL(url)
 	fmt.Fprintf(m.Stdout, "listening on %s\n", url)
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", url, "db", redactDSN(c.db))
 	if m.Listening != nil {

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/kspplatform/ksp"
+)
+
+func (s *Server) registerStaff() {
+	s.Handle("GET /staff", StaffOnly, s.staff)
+	s.Handle("GET /staff/applications/{id}", StaffOnly, s.application)
+	s.Handle("POST /staff/applications/{id}/approve", StaffOnly, s.approve)
+	s.Handle("POST /staff/applications/{id}/reject", StaffOnly, s.reject)
+	s.AddNav(NavItem{Label: "Staff", Path: "/staff", Show: StaffOnly})
+}
+
+// StaffData is the vetting queue's content.
+type StaffData struct {
+	Apps     []*ksp.Application
+	Status   string
+	Next     string
+	Statuses []string
+	First    bool
+}
+
+func (s *Server) staff(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	status := q.Get("status")
+	if status == "" {
+		status = ksp.AppPending
+	}
+	f := ksp.ApplicationFilter{Page: ksp.Page{Limit: 25, Cursor: q.Get("cursor")}}
+	switch status {
+	case ksp.AppPending, ksp.AppApproved, ksp.AppRejected:
+		f.Status = &status
+	default:
+		status = "all"
+	}
+	apps, next, err := s.store.FindApplications(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if next != "" {
+		next = "/staff?" + url.Values{"status": {status}, "cursor": {next}}.Encode()
+	}
+	return s.render(w, r, http.StatusOK, "staff.html", &Page{Title: "Membership applications", Form: url.Values{"status": {status}},
+		Data: StaffData{Apps: apps, Status: status, Next: next, Statuses: []string{ksp.AppPending, ksp.AppApproved, ksp.AppRejected, "all"}, First: q.Get("cursor") == ""}})
+}
+
+// ApplicationData is an application's page content.
+type ApplicationData struct {
+	App *ksp.Application
+}
+
+func (s *Server) applicationPage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
+	a, err := s.store.FindApplicationByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	p.Title = "Application from " + a.OrgName
+	p.Data = ApplicationData{App: a}
+	return s.render(w, r, status, "application.html", p)
+}
+
+func (s *Server) application(w http.ResponseWriter, r *http.Request) error {
+	return s.applicationPage(w, r, http.StatusOK, &Page{})
+}
+
+func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
+	ap, err := s.store.ApproveApplication(r.Context(), r.PathValue("id"))
+	if ksp.ErrorCode(err) == ksp.ECONFLICT {
+		s.flash(w, r, "warning", ksp.ErrorMessage(err))
+		return redirect(w, r, "/staff/applications/"+r.PathValue("id"))
+	}
+	if err != nil {
+		return err
+	}
+	if link, err := s.sendInvitation(r, ap.Invitation, ap.Org.Name, "The KSP secretariat"); err != nil {
+		s.flash(w, r, "warning", "Approved: "+ap.Org.Name+" is a member. The invitation mail to "+ap.Admin.Email+" could not be sent; give them this link yourself, it works once: "+link)
+	} else {
+		s.flash(w, r, "success", "Approved: "+ap.Org.Name+" is a member, and an invitation was sent to "+ap.Admin.Email+".")
+	}
+	return redirect(w, r, "/staff/applications/"+ap.Application.ID)
+}
+
+func (s *Server) reject(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.store.RejectApplication(r.Context(), r.PathValue("id"), r.PostFormValue("reason"))
+	switch ksp.ErrorCode(err) {
+	case "":
+	case ksp.EINVALID:
+		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: []FormError{{"reason", "Enter a reason for the applicant"}}})
+	case ksp.ECONFLICT:
+		s.flash(w, r, "warning", ksp.ErrorMessage(err))
+		return redirect(w, r, "/staff/applications/"+r.PathValue("id"))
+	default:
+		return err
+	}
+	text := "Thank you for applying to join KSP on behalf of " + a.OrgName + ". The programme's staff decided not to admit your organisation at this time, for this reason:\n\n" + a.Reason + "\n"
+	if err := s.cfg.Mailer.Send(r.Context(), ksp.Mail{To: a.ContactEmail, Subject: "Your application to KSP", Text: text}); err != nil {
+		s.log.Error("send rejection", "err", err)
+	}
+	s.flash(w, r, "success", "Rejected; the applicant was told why.")
+	return redirect(w, r, "/staff/applications/"+a.ID)
+}
