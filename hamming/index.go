@@ -86,11 +86,11 @@ func Build(ids []uint64, vals [][4]uint64) *Index {
 	if len(ids) != len(vals) {
 		panic(fmt.Sprintf("hamming.Build: %d ids but %d values", len(ids), len(vals)))
 	}
-	sids, svals := sortRows(ids, vals)
+	sids, lo, hi := sortRows(ids, vals)
 	ix := &Index{}
 	s := &state{mem: newMemtable()}
 	if len(sids) > 0 {
-		s.segs = []*segment{newSegment(sids, svals)}
+		s.segs = []*segment{newSegment(sids, lo, hi)}
 	}
 	ix.st.Store(s)
 	ix.n.Store(int64(len(sids)))
@@ -292,12 +292,12 @@ func mergeSources(mems []*memtable, segs []*segment) *segment {
 		for r := range g.ids {
 			if isAlive(g.alive, uint32(r)) {
 				ids = append(ids, g.ids[r])
-				vals = append(vals, g.vals[r])
+				vals = append(vals, [4]uint64{g.lo[r][0], g.lo[r][1], g.hi[r][0], g.hi[r][1]})
 			}
 		}
 	}
-	sids, svals := sortRows(ids, vals)
-	return newSegment(sids, svals)
+	sids, lo, hi := sortRows(ids, vals)
+	return newSegment(sids, lo, hi)
 }
 
 // Search returns every stored value within distance d of q (d ≤ 0 means
@@ -387,8 +387,9 @@ type Stats struct {
 	Rows     int   // stored rows, including removed ones not yet merged away
 	Segments int   // indexed segments
 	Bytes    int64 // bytes held by values, ids, tables and bitmaps
-	// PartBits and Parts describe the largest segment.
-	PartBits, Parts int
+	// PartBits, Parts and DirBits describe the largest segment: parts of
+	// PartBits bits, each with a directory over its top DirBits bits.
+	PartBits, Parts, DirBits int
 }
 
 // Stats returns the current memory figures, computed from the structure
@@ -406,10 +407,10 @@ func (ix *Index) Stats() Stats {
 	}
 	for i, g := range s.segs {
 		if i == 0 {
-			st.PartBits, st.Parts = g.b, g.m
+			st.PartBits, st.Parts, st.DirBits = g.g.b, g.g.m, g.g.dbits
 		}
 		st.Rows += len(g.ids)
-		st.Bytes += int64(cap(g.ids))*8 + int64(cap(g.vals))*32 + int64(cap(g.alive))*8
+		st.Bytes += int64(cap(g.ids))*8 + int64(cap(g.lo))*16 + int64(cap(g.hi))*16 + int64(cap(g.alive))*8
 		for j := range g.dirs {
 			st.Bytes += int64(cap(g.dirs[j]))*4 + int64(cap(g.ents[j]))*4
 		}

@@ -111,12 +111,18 @@ func TestPartWidths(t *testing.T) {
 		ref[ids[i]] = vals[i]
 	}
 	qs := queriesFor(vals, 16, 8)
-	defer func() { partBitsOverride = 0 }()
-	for _, b := range []int{8, 12, 13, 16, 18, 19, 21, 22} {
-		t.Run(fmt.Sprint(b), func(t *testing.T) {
-			partBitsOverride = b
+	defer func() { partBitsOverride, dirBitsOverride = 0, 0 }()
+	for _, g := range []struct{ b, dbits int }{
+		{8, 8}, {12, 8}, {13, 13}, {16, 10}, {18, 12}, {19, 16}, {21, 14}, {22, 15}, {23, 10}, {25, 12},
+	} {
+		t.Run(fmt.Sprint(g.b, "/", g.dbits), func(t *testing.T) {
+			partBitsOverride, dirBitsOverride = g.b, g.dbits
 			ix := Build(ids, vals)
-			partBitsOverride = 0
+			partBitsOverride, dirBitsOverride = 0, 0
+			seg := ix.st.Load().segs[0]
+			if seg.g.b != g.b || seg.g.dbits != g.dbits {
+				t.Fatalf("geometry %+v, want b=%d dbits=%d", seg.g, g.b, g.dbits)
+			}
 			checkAgainst(t, ix, ref, qs)
 		})
 	}
@@ -336,9 +342,10 @@ func popcount32(x uint32) int {
 
 func TestPlanPigeonhole(t *testing.T) {
 	for _, n := range []int{5000, 100_000, 1 << 20, 10_000_000} {
-		b, m := chooseParams(n)
+		g := chooseGeometry(n)
+		m := g.m
 		for d := 0; d <= maxDist; d++ {
-			p := makePlan(n, b, m, d)
+			p := makePlan(n, g, d)
 			if p.scan {
 				continue
 			}
@@ -377,7 +384,7 @@ func TestSortRows(t *testing.T) {
 		for i := range vals {
 			vals[i] = [4]uint64{uint64(i)}
 		}
-		ids, vs := sortRows(tc.ids, vals)
+		ids, vs, _ := sortRows(tc.ids, vals)
 		if !slices.Equal(ids, tc.want) && !(len(ids) == 0 && len(tc.want) == 0) {
 			t.Errorf("sortRows(%v) = %v, want %v", tc.ids, ids, tc.want)
 		}

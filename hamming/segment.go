@@ -1,21 +1,38 @@
 package hamming
 
 import (
+	"math"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
-// Cost model (nanoseconds on the reference machine) used to balance the
-// per-part thresholds and to choose between probing and scanning. A probe is
-// two directory loads plus the start of a bucket; a candidate is a random
-// load of a 32-byte value; a scanned row is a sequential 32-byte load.
+// Cost model, in nanoseconds on the reference machine (2-core AMD EPYC VM),
+// used to pick a segment's geometry, to balance the per-part thresholds and
+// to choose between probing and scanning.
 var (
-	costProbe = 6.0
-	costCand  = 7.0
-	costScan  = 1.6
+	costRangeCached = 6.0  // one bucket range whose directory is cache-resident
+	costRangeMiss   = 30.0 // one bucket range whose directory line misses
+	costEntry       = 0.8  // one entry filtered on its inline low key bits
+	costScan        = 2.2  // one row of a linear scan
 )
+
+// costCand is the cost of verifying one candidate, a random load from an
+// array of 16·n bytes.
+func costCand(n int) float64 {
+	switch bytes := 16 * n; {
+	case bytes <= 4<<20:
+		return 6
+	case bytes <= 16<<20:
+		return 15
+	case bytes <= 64<<20:
+		return 25
+	}
+	return 40
+}
 
 // minIndexedRows is the smallest segment that gets tables; smaller ones are
 // only ever scanned.
@@ -30,17 +47,30 @@ type plan struct {
 	t    []int8 // per-part threshold, −1 = part not probed
 }
 
+// geometry is the shape of a segment's tables. Part i is the b-bit key at
+// bits [i·b, i·b+b) of the value; m·b ≤ 256, the bits past m·b are only
+// used in verification. A part's table is a directory over the high
+// dbits = b − lbits bits of the key (2^dbits+1 offsets) and one uint32 entry
+// per row, sorted by the high bits, holding the row in its low rowBits and
+// the key's low lbits above them. A probe with threshold t enumerates the
+// high keys within t of the query's and filters each bucket's entries by the
+// inline low bits, so it finds exactly the rows whose b-bit key is within t
+// while touching only V(dbits, t) buckets; the directory stays small.
+type geometry struct {
+	b, m, dbits, lbits, rowBits int
+}
+
 // segment is an immutable set of rows sorted by id, with one table per part.
 // Only the liveness bitmap changes after construction (atomically).
 type segment struct {
 	ids    []uint64     // sorted ascending, unique
-	vals   [][4]uint64  // row order = id order
+	lo, hi [][2]uint64  // words 0–1 and 2–3 of each value; row order = id order
 	alive  []uint64     // bit per row; atomic access
 	nAlive atomic.Int64 // number of set bits in alive
-	b, m   int          // bits per part, number of parts (0 = scan only)
-	dirs   [][]uint32   // per part: 2^b+1 bucket offsets into ents
-	ents   [][]uint32   // per part: rows sorted by part key (then row)
-	masks  [][]uint32   // masks[w] = all b-bit masks of weight w
+	g      geometry     // zero b: no tables, scan only
+	dirs   [][]uint32   // per part: 2^dbits+1 bucket offsets into ents
+	ents   [][]uint32   // per part: low<<rowBits | row, sorted by high key
+	masks  [][]uint32   // masks[w] = all dbits-bit masks of weight w
 	plans  []plan       // plans[d] for d in 0..maxDist
 	src    bool         // source of the running merge; writer-only (Index.mu)
 }
@@ -52,39 +82,58 @@ func partKey(v *[4]uint64, off, b uint) uint32 {
 	if s+b > 64 {
 		x |= v[(w+1)&3] << (64 - s)
 	}
-	return uint32(x) & (1<<b - 1)
+	return uint32(x & (1<<b - 1))
 }
 
-// chooseParams returns the part width b and number of parts m for a segment
-// of n rows. Wider parts mean fewer candidates but more probes per part and
-// a larger directory (4·2^b bytes per part); the choices keep the tables at
-// about 4·m + 4·m·2^b/n bytes per row: ≤ 68 at 1M rows and ≤ 58 at 10M.
-func chooseParams(n int) (b, m int) {
+// Phase timing (tuning only; not safe for concurrent searches).
+var (
+	phaseTiming bool
+	phaseNanos  [4]int64
+	phaseCounts [2]int64
+)
+
+var timeBase = time.Now()
+
+func nanotime() int64 { return int64(time.Since(timeBase)) }
+
+// Overrides of the geometry choice (tests and tuning only).
+var (
+	partBitsOverride int  // b
+	dirBitsOverride  int  // dbits
+	forceIndex       bool // never fall back to a scan
+)
+
+// chooseGeometry picks the geometry for a segment of n rows: a directory of
+// about n/16 buckets (at most 2^19, so at 10M rows the directories are 2 MB
+// each), and the key width b (hence m = 256/b parts) that minimises the
+// modelled cost of a query at distance 31 — the PDQ match threshold.
+// Tables cost 4·m + 4·m·2^dbits/n bytes per row.
+func chooseGeometry(n int) geometry {
 	if n < minIndexedRows {
-		return 0, 0
+		return geometry{}
 	}
-	switch {
-	case n < 1<<14:
-		b = 12
-	case n < 1<<16:
-		b = 14
-	case n < 1<<22:
-		b = 16
-	case n < 1<<23:
-		b = 18
-	case n < 1<<24:
-		b = 21
-	default:
-		b = 22
+	rowBits := max(1, bits.Len(uint(n-1)))
+	dbits := int(math.Round(math.Log2(float64(n)))) - 4
+	dbits = min(max(dbits, 8), 19)
+	if dirBitsOverride > 0 {
+		dbits = dirBitsOverride
 	}
-	if partBitsOverride > 0 {
-		b = partBitsOverride
+	best, bestCost := geometry{}, math.Inf(1)
+	for b := dbits; b <= min(32, dbits+32-rowBits); b++ {
+		if partBitsOverride > 0 && b != partBitsOverride {
+			continue
+		}
+		g := geometry{b: b, m: 256 / b, dbits: dbits, lbits: b - dbits, rowBits: rowBits}
+		if _, c := thresholds(n, g, 31); c < bestCost {
+			best, bestCost = g, c
+		}
 	}
-	return b, 256 / b
+	if best.b == 0 { // an override outside the usable range
+		b := max(partBitsOverride, dbits)
+		best = geometry{b: b, m: 256 / b, dbits: dbits, lbits: b - dbits, rowBits: rowBits}
+	}
+	return best
 }
-
-// partBitsOverride forces the part width (tests and tuning only).
-var partBitsOverride int
 
 // binom returns C(n, k) as a float.
 func binom(n, k int) float64 {
@@ -98,33 +147,58 @@ func binom(n, k int) float64 {
 	return r
 }
 
-// makePlan balances thresholds over m parts of b bits for distance d on a
-// segment of n rows, or chooses a scan when that is estimated cheaper.
-func makePlan(n, b, m, d int) plan {
-	if b == 0 {
-		return plan{scan: true}
+// ball returns the number of n-bit values within distance t of a value.
+func ball(n, t int) float64 {
+	v := 0.0
+	for w := 0; w <= t && w <= n; w++ {
+		v += binom(n, w)
 	}
-	// Start every part at −1 and raise the cheapest part until
-	// Σ t_i ≥ d − m + 1. All parts have the same convex cost, so this greedy
-	// allocation is the balanced one and is optimal.
+	return v
+}
+
+// thresholds balances thresholds over the parts for distance d and returns
+// them with the modelled cost of the probe (+Inf if some threshold would
+// cover a whole part, where the index cannot help).
+//
+// Start every part at −1 and raise the cheapest part until
+// Σ t_i ≥ d − m + 1. All parts have the same convex cost, so this greedy
+// allocation is the balanced one and is optimal.
+func thresholds(n int, g geometry, d int) ([]int8, float64) {
 	need := d + 1 // = (d − m + 1) − (−m)
-	t := make([]int8, m)
-	perBucket := costProbe + costCand*float64(n)/float64(uint64(1)<<b)
+	t := make([]int8, g.m)
+	rangeCost := costRangeCached
+	if 4*(1<<g.dbits)*g.m > 8<<20 {
+		rangeCost = costRangeMiss
+	}
+	perBucket := float64(n) / float64(uint64(1)<<g.dbits)
+	perKey := float64(n) / float64(uint64(1)<<g.b)
+	cand := costCand(n)
 	cost := 0.0
 	for i := range t {
-		ti := -1 + need/m
-		if i < need%m {
+		ti := -1 + need/g.m
+		if i < need%g.m {
 			ti++
 		}
-		if ti >= b || ti > 60 {
-			return plan{scan: true}
+		if ti >= g.b || ti > 60 {
+			return nil, math.Inf(1)
 		}
 		t[i] = int8(ti)
-		for w := 0; w <= ti; w++ {
-			cost += binom(b, w) * perBucket
+		if ti < 0 {
+			continue
 		}
+		ranges := ball(g.dbits, ti)
+		cost += ranges*(rangeCost+perBucket*costEntry) + ball(g.b, ti)*perKey*cand
 	}
-	if cost >= costScan*float64(n) {
+	return t, cost
+}
+
+// makePlan chooses how to answer distance d on n rows.
+func makePlan(n int, g geometry, d int) plan {
+	if g.b == 0 {
+		return plan{scan: true}
+	}
+	t, cost := thresholds(n, g, d)
+	if t == nil || (cost >= costScan*float64(n) && !forceIndex) {
 		return plan{scan: true}
 	}
 	return plan{t: t}
@@ -148,10 +222,15 @@ func masksOfWeight(b, w int) []uint32 {
 }
 
 // newSegment builds a segment from rows already sorted by unique id. It
-// takes ownership of ids and vals.
-func newSegment(ids []uint64, vals [][4]uint64) *segment {
+// takes ownership of the slices.
+//
+// Values are stored as two arrays of 128-bit halves: verification loads the
+// first half, and only if its distance alone is ≤ d (for d ≤ 31 almost never
+// for a non-match) the second. The first-half array is half the size of
+// whole values, so more of it stays in cache, at no cost in memory.
+func newSegment(ids []uint64, lo, hi [][2]uint64) *segment {
 	n := len(ids)
-	s := &segment{ids: ids, vals: vals, alive: make([]uint64, (n+63)/64)}
+	s := &segment{ids: ids, lo: lo, hi: hi, alive: make([]uint64, (n+63)/64)}
 	for i := range s.alive {
 		s.alive[i] = ^uint64(0)
 	}
@@ -159,53 +238,60 @@ func newSegment(ids []uint64, vals [][4]uint64) *segment {
 		s.alive[len(s.alive)-1] = 1<<r - 1
 	}
 	s.nAlive.Store(int64(n))
-	s.b, s.m = chooseParams(n)
+	s.g = chooseGeometry(n)
 	s.plans = make([]plan, maxDist+1)
 	maxW := -1
 	for d := range s.plans {
-		p := makePlan(n, s.b, s.m, d)
+		p := makePlan(n, s.g, d)
 		s.plans[d] = p
 		for _, t := range p.t {
 			maxW = max(maxW, int(t))
 		}
 	}
-	if s.b == 0 {
+	if s.g.b == 0 {
 		return s
 	}
-	for w := 0; w <= maxW; w++ {
-		s.masks = append(s.masks, masksOfWeight(s.b, w))
+	for w := 0; w <= min(maxW, s.g.dbits); w++ {
+		s.masks = append(s.masks, masksOfWeight(s.g.dbits, w))
 	}
-	s.dirs = make([][]uint32, s.m)
-	s.ents = make([][]uint32, s.m)
+	s.dirs = make([][]uint32, s.g.m)
+	s.ents = make([][]uint32, s.g.m)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := 0; i < s.m; i++ {
+	for i := 0; i < s.g.m; i++ {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			s.dirs[i], s.ents[i] = buildTable(vals, uint(i*s.b), uint(s.b))
+			s.dirs[i], s.ents[i] = buildTable(lo, hi, uint(i*s.g.b), s.g)
 		}()
 	}
 	wg.Wait()
 	return s
 }
 
-// buildTable counting-sorts the rows by the part at bit offset off.
-func buildTable(vals [][4]uint64, off, b uint) (dir, ent []uint32) {
-	dir = make([]uint32, 1<<b+1)
-	ent = make([]uint32, len(vals))
-	for i := range vals {
-		dir[partKey(&vals[i], off, b)+1]++
+// buildTable counting-sorts the rows by the high bits of the part at bit
+// offset off.
+func buildTable(lo, hi [][2]uint64, off uint, g geometry) (dir, ent []uint32) {
+	dir = make([]uint32, 1<<g.dbits+1)
+	ent = make([]uint32, len(lo))
+	hi = hi[:len(lo)]
+	b, lb := uint(g.b), uint(g.lbits)
+	for i := range lo {
+		v := [4]uint64{lo[i][0], lo[i][1], hi[i][0], hi[i][1]}
+		dir[partKey(&v, off, b)>>lb+1]++
 	}
 	for k := 1; k < len(dir); k++ {
 		dir[k] += dir[k-1]
 	}
 	// Scatter using dir[k] as the cursor of bucket k, which leaves dir[k]
 	// at the end of bucket k = start of bucket k+1; shift back afterwards.
-	for i := range vals {
-		k := partKey(&vals[i], off, b)
-		ent[dir[k]] = uint32(i)
+	lmask, rb := uint32(1)<<lb-1, uint(g.rowBits)
+	for i := range lo {
+		v := [4]uint64{lo[i][0], lo[i][1], hi[i][0], hi[i][1]}
+		key := partKey(&v, off, b)
+		k := key >> lb
+		ent[dir[k]] = (key&lmask)<<rb | uint32(i)
 		dir[k]++
 	}
 	copy(dir[1:], dir[:len(dir)-1])
@@ -264,6 +350,7 @@ type scratch struct {
 	rbounds []int
 	cbounds []int
 	out     []rawMatch
+	sink    uint32 // keeps the touch loads of phase 2a alive
 	ms      []Match
 }
 
@@ -276,16 +363,22 @@ func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []raw
 	}
 	p := &s.plans[min(d, maxDist)]
 	if p.scan {
-		return scanRows(s.vals, s.ids, s.alive, q, d, out)
+		return scanHalves(s.lo, s.hi, s.ids, s.alive, q, d, out)
 	}
-	b := uint(s.b)
+	g := s.g
+	b, lb, rb := uint(g.b), uint(g.lbits), uint(g.rowBits)
 	var qk [32]uint32
-	for i := 0; i < s.m; i++ {
+	for i := 0; i < g.m; i++ {
 		qk[i] = partKey(q, uint(i)*b, b)
 	}
 
-	// Phase 1: directory loads for every probed key; no branch depends on
-	// the loaded values, so the misses overlap.
+	var t0 int64
+	if phaseTiming {
+		t0 = nanotime()
+	}
+	// Phase 1: directory loads for every probed high key: (start, end,
+	// allowed low distance) triples. No branch depends on the loaded
+	// values, so the misses overlap.
 	ranges := sc.ranges[:0]
 	bounds := sc.rbounds[:0]
 	for i, t := range p.t {
@@ -293,38 +386,96 @@ func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []raw
 			continue
 		}
 		dir := s.dirs[i]
-		k0 := qk[i]
-		for w := 0; w <= int(t); w++ {
+		kh := qk[i] >> lb
+		for w := 0; w <= int(t) && w < len(s.masks); w++ {
+			allowed := uint32(int(t) - w)
 			for _, mk := range s.masks[w] {
-				k := k0 ^ mk
-				ranges = append(ranges, dir[k], dir[k+1])
+				k := kh ^ mk
+				ranges = append(ranges, dir[k], dir[k+1], allowed)
 			}
 		}
 		bounds = append(bounds, len(ranges))
 	}
 
-	// Phase 2: gather candidate rows per part.
-	cands := sc.cands[:0]
+	if phaseTiming {
+		t1 := nanotime()
+		phaseNanos[0] += t1 - t0
+		t0 = t1
+	}
+	// Phase 2a: touch the first and last entry of every bucket. The loads
+	// are independent and the loop is short, so many misses overlap; the
+	// filtering loop below then finds its entries in cache. (The filtering
+	// loop itself does several instructions per entry, which would limit
+	// the misses in flight to a few buckets.)
+	var sink uint32
+	total := 0
 	bi, rs := 0, 0
-	cb := sc.cbounds[:0]
 	for i, t := range p.t {
 		if t < 0 {
 			continue
 		}
 		ent := s.ents[i]
+		last := uint32(len(ent) - 1)
 		re := bounds[bi]
-		for j := rs; j < re; j += 2 {
-			cands = append(cands, ent[ranges[j]:ranges[j+1]]...)
+		bi++
+		for j := rs; j < re; j += 3 {
+			lo, hi := ranges[j], ranges[j+1]
+			sink += ent[min(lo, last)] + ent[min(hi, last)]
+			total += int(hi - lo)
 		}
 		rs = re
-		bi++
-		cb = append(cb, len(cands))
 	}
+	sc.sink += sink
 
-	// Phase 3: verify. A match found through part i is reported only if no
+	if phaseTiming {
+		t1 := nanotime()
+		phaseNanos[1] += t1 - t0
+		t0 = t1
+	}
+	// Phase 2b: scan each bucket's entries, keeping the rows whose low key
+	// bits are within the allowed distance (branch-free compaction).
+	cands := slices.Grow(sc.cands[:0], total)[:total]
+	nc := 0
+	cb := sc.cbounds[:0]
+	rowMask := uint32(1)<<rb - 1
+	bi, rs = 0, 0
+	for i, t := range p.t {
+		if t < 0 {
+			continue
+		}
+		ent := s.ents[i]
+		qlow := qk[i] & (1<<lb - 1)
+		re := bounds[bi]
+		bi++
+		for j := rs; j < re; j += 3 {
+			es := ent[ranges[j]:ranges[j+1]]
+			allowed := int(ranges[j+2])
+			dst := cands[nc:]
+			dst = dst[:len(es)]
+			k := 0
+			for _, e := range es {
+				dst[k] = e & rowMask
+				c := bits.OnesCount32(e>>rb ^ qlow)
+				k += int(uint(allowed-c)>>63 ^ 1)
+			}
+			nc += k
+		}
+		rs = re
+		cb = append(cb, nc)
+	}
+	cands = cands[:nc]
+
+	if phaseTiming {
+		t1 := nanotime()
+		phaseNanos[2] += t1 - t0
+		t0 = t1
+	}
+	// Phase 3: verify, first on the low halves (one pass over all
+	// candidates, compacting survivors in place without branches), then on
+	// the high halves. A match found through part i is reported only if no
 	// earlier probed part would have found it.
 	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
-	vals := s.vals
+	lo, hi := s.lo, s.hi
 	bi, cs := 0, 0
 	for i, t := range p.t {
 		if t < 0 {
@@ -332,17 +483,28 @@ func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []raw
 		}
 		ce := cb[bi]
 		bi++
-		for _, r := range cands[cs:ce] {
-			v := &vals[r]
-			dist := bits.OnesCount64(v[0]^q0) + bits.OnesCount64(v[1]^q1) +
-				bits.OnesCount64(v[2]^q2) + bits.OnesCount64(v[3]^q3)
+		part := cands[cs:ce]
+		cs = ce
+		k := 0
+		for _, r := range part {
+			h := &lo[r]
+			dist := bits.OnesCount64(h[0]^q0) + bits.OnesCount64(h[1]^q1)
+			part[k] = r
+			k += int(uint(d-dist)>>63 ^ 1)
+		}
+		for _, r := range part[:k] {
+			h := &hi[r]
+			l := &lo[r]
+			dist := bits.OnesCount64(l[0]^q0) + bits.OnesCount64(l[1]^q1) +
+				bits.OnesCount64(h[0]^q2) + bits.OnesCount64(h[1]^q3)
 			if dist > d {
 				continue
 			}
+			v := [4]uint64{l[0], l[1], h[0], h[1]}
 			dup := false
 			for j := 0; j < i; j++ {
 				if tj := int(p.t[j]); tj >= 0 &&
-					bits.OnesCount32(partKey(v, uint(j)*b, b)^qk[j]) <= tj {
+					bits.OnesCount32(partKey(&v, uint(j)*b, b)^qk[j]) <= tj {
 					dup = true
 					break
 				}
@@ -351,9 +513,29 @@ func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []raw
 				out = append(out, rawMatch{s.ids[r], dist})
 			}
 		}
-		cs = ce
 	}
 	sc.ranges, sc.cands, sc.rbounds, sc.cbounds = ranges, cands, bounds, cb
+	if phaseTiming {
+		phaseNanos[3] += nanotime() - t0
+		phaseCounts[0] += int64(len(ranges) / 3)
+		phaseCounts[1] += int64(len(cands))
+	}
+	return out
+}
+
+// scanHalves appends the live rows within d of q to out.
+func scanHalves(lo, hi [][2]uint64, ids []uint64, alive []uint64, q *[4]uint64, d int, out []rawMatch) []rawMatch {
+	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
+	hi = hi[:len(lo)]
+	ids = ids[:len(lo)]
+	for r := range lo {
+		l, h := &lo[r], &hi[r]
+		dist := bits.OnesCount64(l[0]^q0) + bits.OnesCount64(l[1]^q1) +
+			bits.OnesCount64(h[0]^q2) + bits.OnesCount64(h[1]^q3)
+		if dist <= d && isAlive(alive, uint32(r)) {
+			out = append(out, rawMatch{ids[r], dist})
+		}
+	}
 	return out
 }
 

@@ -1,9 +1,10 @@
 package hamming
 
-// sortRows returns copies of ids and vals ordered by id, keeping only the
-// last occurrence of a repeated id. It uses an LSD radix sort on the bytes
-// of the ids that vary, and skips sorting when ids are already ascending.
-func sortRows(ids []uint64, vals [][4]uint64) ([]uint64, [][4]uint64) {
+// sortRows returns ids ordered ascending, keeping only the last occurrence
+// of a repeated id, with the halves of their values. It uses an LSD radix
+// sort on the bytes of the ids that vary, and skips sorting when ids are
+// already ascending.
+func sortRows(ids []uint64, vals [][4]uint64) (outIDs []uint64, lo, hi [][2]uint64) {
 	n := len(ids)
 	sorted := true
 	for i := 1; i < n; i++ {
@@ -13,7 +14,12 @@ func sortRows(ids []uint64, vals [][4]uint64) ([]uint64, [][4]uint64) {
 		}
 	}
 	if sorted {
-		return append([]uint64(nil), ids...), append([][4]uint64(nil), vals...)
+		lo, hi = make([][2]uint64, n), make([][2]uint64, n)
+		for i, v := range vals {
+			lo[i] = [2]uint64{v[0], v[1]}
+			hi[i] = [2]uint64{v[2], v[3]}
+		}
+		return append([]uint64(nil), ids...), lo, hi
 	}
 	type pair struct {
 		id  uint64
@@ -49,14 +55,21 @@ func sortRows(ids []uint64, vals [][4]uint64) ([]uint64, [][4]uint64) {
 		a, tmp = tmp, a
 	}
 	// The sort is stable, so the last of equal ids is the last in input order.
-	outIDs := make([]uint64, 0, n)
-	outVals := make([][4]uint64, 0, n)
+	k := 0
 	for i, p := range a {
 		if i+1 < n && a[i+1].id == p.id {
 			continue
 		}
-		outIDs = append(outIDs, p.id)
-		outVals = append(outVals, vals[p.pos])
+		a[k] = p
+		k++
 	}
-	return outIDs, outVals
+	outIDs = make([]uint64, k)
+	lo, hi = make([][2]uint64, k), make([][2]uint64, k)
+	for i, p := range a[:k] {
+		v := &vals[p.pos]
+		outIDs[i] = p.id
+		lo[i] = [2]uint64{v[0], v[1]}
+		hi[i] = [2]uint64{v[2], v[3]}
+	}
+	return outIDs, lo, hi
 }

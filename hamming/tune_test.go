@@ -1,0 +1,112 @@
+package hamming
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kspplatform/ksp/hamming/gen"
+)
+
+// TestTune measures single-query p50 latency over part widths and distances
+// on the benchmark data. It runs only with HAMMING_TUNE=dir (holding
+// uniform_10M.bin or clustered_10M.bin from pdqbench); HAMMING_TUNE_N,
+// HAMMING_TUNE_B and HAMMING_TUNE_D are comma-separated lists.
+func TestTune(t *testing.T) {
+	dir := os.Getenv("HAMMING_TUNE")
+	if dir == "" {
+		t.Skip("set HAMMING_TUNE to the pdqbench data directory")
+	}
+	list := func(env, def string) []int {
+		s := os.Getenv(env)
+		if s == "" {
+			s = def
+		}
+		var out []int
+		for _, f := range strings.Split(s, ",") {
+			v, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	kind := os.Getenv("HAMMING_TUNE_KIND")
+	if kind == "" {
+		kind = "uniform"
+	}
+	ns := list("HAMMING_TUNE_N", "1000000")
+	bs := list("HAMMING_TUNE_B", "0")
+	dbs := list("HAMMING_TUNE_DB", "0")
+	ds := list("HAMMING_TUNE_D", "31")
+	base, err := gen.ReadFile(filepath.Join(dir, kind+"_10M.bin"), slices.Max(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { partBitsOverride, dirBitsOverride, forceIndex = 0, 0, false }()
+	for _, n := range ns {
+		vals := base[:n]
+		ids := make([]uint64, n)
+		for i := range ids {
+			ids[i] = uint64(i)
+		}
+		qs := gen.Queries(vals, 1000, 107)
+		for gi, b := range bs {
+			partBitsOverride, dirBitsOverride, forceIndex = b, dbs[gi%len(dbs)], os.Getenv("HAMMING_TUNE_FORCE") != ""
+			t0 := time.Now()
+			ix := Build(ids, vals)
+			bt := time.Since(t0)
+			st := ix.Stats()
+			phaseTiming = true
+			var ph [4][]int64
+			for rep := 0; rep < 3; rep++ {
+				for _, q := range qs {
+					phaseNanos, phaseCounts = [4]int64{}, [2]int64{}
+					ix.Search(q, 31)
+					for k := range ph {
+						ph[k] = append(ph[k], phaseNanos[k])
+					}
+				}
+			}
+			phaseTiming = false
+			for k := range ph {
+				slices.Sort(ph[k])
+			}
+			t.Logf("d=31 median phases µs: dir %.1f touch %.1f filter %.1f verify %.1f; ranges %d cands %d",
+				float64(ph[0][len(ph[0])/2])/1e3, float64(ph[1][len(ph[0])/2])/1e3, float64(ph[2][len(ph[0])/2])/1e3, float64(ph[3][len(ph[0])/2])/1e3, phaseCounts[0], phaseCounts[1])
+			line := fmt.Sprintf("n=%d b=%d m=%d dbits=%d build=%.2fs bytes/row=%.1f:", n, st.PartBits, st.Parts, st.DirBits, bt.Seconds(), float64(st.Bytes)/float64(n))
+			for _, d := range ds {
+				lat := make([]time.Duration, len(qs))
+				for rep := 0; rep < 2; rep++ {
+					for i, q := range qs {
+						t0 := time.Now()
+						ix.Search(q, d)
+						if e := time.Since(t0); rep == 0 || e < lat[i] {
+							lat[i] = e
+						}
+					}
+				}
+				slices.Sort(lat)
+				line += fmt.Sprintf(" d%d=%.0fµs", d, float64(lat[len(lat)/2].Nanoseconds())/1e3)
+			}
+			// Scan for reference.
+			seg := ix.st.Load().segs[0]
+			var sl []time.Duration
+			for i, q := range qs[:100] {
+				_ = i
+				t0 := time.Now()
+				scanHalves(seg.lo, seg.hi, seg.ids, seg.alive, &q, 31, nil)
+				sl = append(sl, time.Since(t0))
+			}
+			slices.Sort(sl)
+			line += fmt.Sprintf(" scan=%.0fµs", float64(sl[len(sl)/2].Nanoseconds())/1e3)
+			t.Log(line)
+		}
+	}
+}
