@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -150,7 +151,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 type TOTPData struct {
 	Secret  string
 	Grouped string
-	URI     string
+	URI     template.URL // otpauth:, which html/template would otherwise refuse
 	Email   string
 	Codes   []string
 	Enrol   bool
@@ -188,7 +189,7 @@ func (s *Server) totpData(r *http.Request, u *ksp.User, sec string) TOTPData {
 	if h := hostOf(s.cfg.PublicURL); h != "" {
 		issuer = "KSP (" + h + ")"
 	}
-	return TOTPData{Secret: sec, Grouped: totp.Group(sec), URI: totp.URI(issuer, u.Email, sec), Email: u.Email, Enrol: state(r).sess.State == ksp.SessionEnrol}
+	return TOTPData{Secret: sec, Grouped: totp.Group(sec), URI: template.URL(totp.URI(issuer, u.Email, sec)), Email: u.Email, Enrol: state(r).sess.State == ksp.SessionEnrol}
 }
 
 func hostOf(u string) string {
