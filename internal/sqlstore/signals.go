@@ -414,20 +414,55 @@ func (db *DB) Submit(ctx context.Context, in ksp.SubmissionInput) (*ksp.SubmitRe
 	return res, err
 }
 
+// BulkRow is a record of SubmitBatch's fast path: a value no signal has
+// yet, appearing once in its batch, so that storing it is two plain inserts
+// (the signal, the org's first submission) and its audience rows. IDs,
+// digest and change sequence are already assigned.
+type BulkRow struct {
+	SignalID, SubmissionID string
+	// Digest is the submission's digest column (unchanged detection).
+	Digest string
+	// ChangeSeq is the submission's position in the "changes" sequence,
+	// reserved by the batch.
+	ChangeSeq int64
+	In        *ksp.SubmissionInput
+}
+
+// BulkWriter stores the fast-path rows of one batch inside its write
+// transaction tx, for org orgID at time now (Unix microseconds). conn is
+// the connection tx runs on, so that a writer can reach the driver (COPY).
+type BulkWriter func(ctx context.Context, conn *sql.Conn, tx *sql.Tx, orgID string, now int64, rows []BulkRow) error
+
 // SubmitBatch stores bulk records in transactions of batchSize records:
 // each good record is kept, each bad one reported by line and field. One
 // audit event per batch carries source (e.g. the file's SHA-256).
 func (db *DB) SubmitBatch(ctx context.Context, next func() (int, *ksp.SubmissionInput, error), source string) (*ksp.BatchResult, error) {
+	return db.SubmitBatchWith(ctx, next, source, nil)
+}
+
+// SubmitBatchWith is SubmitBatch with the adapter's writer for the fast
+// path (nil: multi-row INSERTs, which every dialect accepts).
+//
+// Each batch is one write transaction. It reserves one change sequence per
+// record, then classifies the batch with one query per value type: a value
+// that is new and appears once in the batch goes to w (created); a value
+// whose existing submission by the org has the same digest and is not
+// retracted is unchanged; everything else (values repeated within the
+// batch, existing signals the org adds to or changes) goes through the
+// same per-record path as Submit, in line order, so merges, narrowing
+// tombstones, status refreshes and created-vs-merged visibility are decided
+// in one place. The two groups never share a value, so doing the fast
+// group first changes no outcome.
+func (db *DB) SubmitBatchWith(ctx context.Context, next func() (int, *ksp.SubmissionInput, error), source string, w BulkWriter) (*ksp.BatchResult, error) {
 	a, err := submitter(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res := &ksp.BatchResult{Rejected: []ksp.FieldError{}}
-	type rec struct {
-		line int
-		in   *ksp.SubmissionInput
+	if w == nil {
+		w = db.insertNew
 	}
-	batch := make([]rec, 0, batchSize)
+	res := &ksp.BatchResult{Rejected: []ksp.FieldError{}}
+	batch := make([]batchRec, 0, batchSize)
 	batchNo := 0
 	flush := func() error {
 		if len(batch) == 0 {
@@ -436,17 +471,31 @@ func (db *DB) SubmitBatch(ctx context.Context, next func() (int, *ksp.Submission
 		batchNo++
 		var created, merged, unchanged int
 		var rejected []ksp.FieldError
-		err := db.write(ctx, func(tx *Tx) error {
+		err := db.writeOn(ctx, true, func(conn *sql.Conn, tx *Tx) error {
 			created, merged, unchanged, rejected = 0, 0, 0, nil
 			var first int64
 			if err := tx.queryRow(`UPDATE counters SET value = value + ? WHERE name = 'changes' RETURNING value`, len(batch)).Scan(&first); err != nil {
 				return fmt.Errorf("reserve change sequence: %w", err)
 			}
 			first -= int64(len(batch))
-			for i, r := range batch {
+			fast, slow, unch, rej, err := tx.classify(a.OrgID, batch, first)
+			if err != nil {
+				return err
+			}
+			unchanged, rejected = unch, rej
+			if len(fast) > 0 {
+				if err := w(ctx, conn, tx.Tx, a.OrgID, micros(tx.now), fast); err != nil {
+					return fmt.Errorf("store new signals: %w", err)
+				}
+				created += len(fast)
+			}
+			for _, i := range slow {
+				r := batch[i]
 				if err := tx.checkAudience(r.in.Audience); err != nil {
 					var ke *ksp.Error
-					errors.As(err, &ke)
+					if !errors.As(err, &ke) {
+						return err
+					}
 					rejected = append(rejected, ksp.FieldError{Line: r.line, Field: "audience", Reason: ke.Fields[0].Reason})
 					continue
 				}
@@ -462,6 +511,7 @@ func (db *DB) SubmitBatch(ctx context.Context, next func() (int, *ksp.Submission
 					merged++
 				}
 			}
+			slices.SortStableFunc(rejected, func(x, y ksp.FieldError) int { return x.Line - y.Line })
 			if created+merged == 0 {
 				return nil
 			}
@@ -502,7 +552,7 @@ func (db *DB) SubmitBatch(ctx context.Context, next func() (int, *ksp.Submission
 			}
 			continue
 		}
-		batch = append(batch, rec{line, in})
+		batch = append(batch, batchRec{line, in})
 		if len(batch) == batchSize {
 			if err := flush(); err != nil {
 				return res, err
@@ -631,11 +681,9 @@ func (db *DB) GiveFeedback(ctx context.Context, signalID string, in ksp.Feedback
 		return nil, err
 	}
 	err = db.write(ctx, func(tx *Tx) error {
-		st, err := db.visibleState(ctx, tx, a, signalID)
-		if err != nil {
+		if _, err := db.visibleState(ctx, tx, a, signalID); err != nil {
 			return err
 		}
-		before := stateKey(st)
 		if _, err := tx.exec(`INSERT INTO feedback (signal_id, org_id, verdict, comment, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (signal_id, org_id) DO UPDATE SET verdict = excluded.verdict, comment = excluded.comment, updated_at = excluded.updated_at`,
 			signalID, a.OrgID, in.Verdict, in.Comment, micros(tx.now), micros(tx.now)); err != nil {
@@ -649,7 +697,9 @@ func (db *DB) GiveFeedback(ctx context.Context, signalID string, in ksp.Feedback
 		if err != nil {
 			return err
 		}
-		if err := tx.refresh(after, before); err != nil {
+		// Feedback moves counts and confidence even when the status stays:
+		// followers and matchers must see it, so always take a new change.
+		if err := tx.refresh(after, ""); err != nil {
 			return err
 		}
 		return tx.audit("signal.feedback", "signal:"+signalID, a.OrgID, map[string]any{"verdict": in.Verdict, "comment": in.Comment})
@@ -1100,3 +1150,171 @@ func (db *DB) ExportSignals(ctx context.Context, since *ksp.Time, fn func(*ksp.S
 		return fn(sig, dist)
 	})
 }
+
+// batchRec is one normalised bulk record and its line.
+type batchRec struct {
+	line int
+	in   *ksp.SubmissionInput
+}
+
+// classify sorts a batch (see SubmitBatchWith): fast rows with their change
+// sequences (first+index+1), indexes of records for the per-record path,
+// the unchanged count and audience rejections of fast-path candidates.
+func (tx *Tx) classify(orgID string, batch []batchRec, first int64) (fast []BulkRow, slow []int, unchanged int, rejected []ksp.FieldError, err error) {
+	type key struct{ typ, value string }
+	count := make(map[key]int, len(batch))
+	byType := map[string][]any{}
+	var audience []any
+	for _, r := range batch {
+		k := key{r.in.Type, r.in.Value}
+		if count[k]++; count[k] == 1 {
+			byType[k.typ] = append(byType[k.typ], k.value)
+		}
+		for _, o := range r.in.Audience {
+			audience = append(audience, o)
+		}
+	}
+	type known struct {
+		digest    sql.NullString
+		retracted bool
+	}
+	existing := map[key]known{}
+	for typ, values := range byType {
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(values)), ",")
+		rows, err := tx.query(`SELECT sig.value, s.digest, s.retracted_at IS NOT NULL FROM signals sig LEFT JOIN submissions s ON s.signal_id = sig.id AND s.org_id = ?
+			WHERE sig.type = ? AND sig.value IN (`+ph+`)`, append([]any{orgID, typ}, values...)...)
+		if err != nil {
+			return nil, nil, 0, nil, fmt.Errorf("find signals: %w", err)
+		}
+		for rows.Next() {
+			var v string
+			var kn known
+			var retracted sql.NullBool
+			if err := rows.Scan(&v, &kn.digest, &retracted); err != nil {
+				rows.Close()
+				return nil, nil, 0, nil, fmt.Errorf("find signals: %w", err)
+			}
+			kn.retracted = retracted.Bool
+			existing[key{typ, v}] = kn
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, 0, nil, fmt.Errorf("find signals: %w", err)
+		}
+	}
+	orgs := map[string]bool{}
+	if len(audience) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(audience)), ",")
+		rows, err := tx.query(`SELECT id FROM orgs WHERE id IN (`+ph+`)`, audience...)
+		if err != nil {
+			return nil, nil, 0, nil, fmt.Errorf("check audience: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, nil, 0, nil, fmt.Errorf("check audience: %w", err)
+			}
+			orgs[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, 0, nil, fmt.Errorf("check audience: %w", err)
+		}
+	}
+	fast = make([]BulkRow, 0, len(batch))
+next:
+	for i, r := range batch {
+		k := key{r.in.Type, r.in.Value}
+		if count[k] > 1 {
+			slow = append(slow, i)
+			continue
+		}
+		for _, o := range r.in.Audience {
+			if !orgs[o] {
+				rejected = append(rejected, ksp.FieldError{Line: r.line, Field: "audience", Reason: "unknown organisation " + o})
+				continue next
+			}
+		}
+		digest := digestOf(r.in)
+		if kn, ok := existing[k]; ok {
+			if kn.digest.Valid && kn.digest.String == digest && !kn.retracted {
+				unchanged++
+			} else {
+				slow = append(slow, i)
+			}
+			continue
+		}
+		fast = append(fast, BulkRow{SignalID: ksp.NewID(), SubmissionID: ksp.NewID(), Digest: digest, ChangeSeq: first + int64(i) + 1, In: r.in})
+	}
+	return fast, slow, unchanged, rejected, nil
+}
+
+// SubmissionColumns are the columns of a new submission, in the order of
+// SubmissionValues.
+var SubmissionColumns = []string{"id", "signal_id", "org_id", "owner_org_id", "distribution", "tlp", "quality", "content_type", "labels", "basis", "entity_id", "incident_id", "basis_reason", "severity", "flags", "policy_version", "digest", "created_at", "updated_at", "change_seq"}
+
+// SubmissionValues returns the values of r's submission by orgID at now,
+// in the order of SubmissionColumns, as Submit stores them.
+func SubmissionValues(r *BulkRow, orgID string, now int64) []any {
+	in := r.In
+	var quality any
+	if in.Quality != nil {
+		quality = *in.Quality
+	}
+	return []any{r.SubmissionID, r.SignalID, orgID, orgID, string(in.Distribution), string(in.TLP), quality, in.ContentType, mustJSON(in.Labels), in.Basis, in.EntityID, in.IncidentID, in.BasisReason, in.Severity, mustJSON(in.Flags), in.PolicyVersion, r.Digest, now, now, r.ChangeSeq}
+}
+
+// insertNew is the portable BulkWriter: multi-row INSERTs of at most
+// insertChunk rows, each statement prepared once per batch.
+func (db *DB) insertNew(ctx context.Context, _ *sql.Conn, tx *sql.Tx, orgID string, now int64, rows []BulkRow) error {
+	type table struct {
+		head string
+		cols int
+		vals func(r *BulkRow) []any
+	}
+	tables := []table{
+		{`INSERT INTO signals (id, type, value, created_at) VALUES `, 4, func(r *BulkRow) []any { return []any{r.SignalID, r.In.Type, r.In.Value, now} }},
+		{`INSERT INTO submissions (` + strings.Join(SubmissionColumns, ", ") + `) VALUES `, len(SubmissionColumns), func(r *BulkRow) []any { return SubmissionValues(r, orgID, now) }},
+	}
+	for _, t := range tables {
+		per := max(1, insertParams/t.cols)
+		tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", t.cols), ",") + ")"
+		stmts := map[int]*sql.Stmt{}
+		for start := 0; start < len(rows); start += per {
+			chunk := rows[start:min(start+per, len(rows))]
+			st := stmts[len(chunk)]
+			if st == nil {
+				var err error
+				q := db.rebind(t.head + strings.TrimSuffix(strings.Repeat(tuple+",", len(chunk)), ","))
+				if st, err = tx.PrepareContext(ctx, q); err != nil {
+					return err
+				}
+				defer st.Close()
+				stmts[len(chunk)] = st
+			}
+			args := make([]any, 0, len(chunk)*t.cols)
+			for i := range chunk {
+				args = append(args, t.vals(&chunk[i])...)
+			}
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range rows {
+		r := &rows[i]
+		if r.In.Distribution != ksp.DistAudience {
+			continue
+		}
+		for _, o := range r.In.Audience {
+			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO audiences (item_id, org_id) VALUES (?, ?) ON CONFLICT DO NOTHING`), r.SubmissionID, o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// insertParams bounds the placeholders of one multi-row INSERT.
+const insertParams = 800

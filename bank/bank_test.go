@@ -1,0 +1,151 @@
+package bank_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/bank"
+	"github.com/kspplatform/ksp/sqlite"
+	"github.com/kspplatform/ksp/storetest"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// TestMatchAgreesWithStore builds random signals with random sharing and
+// feedback and checks that what the matcher answers for each viewer is
+// exactly what the store shows that viewer.
+func TestMatchAgreesWithStore(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f := storetest.NewFixture(t, db)
+	actors := []context.Context{storetest.As(f.Platform, f.PlatAdmin), storetest.As(f.Startup, f.StartAdm), storetest.As(f.Gov, f.GovAdmin)}
+	orgs := []*ksp.Org{f.Platform, f.Startup, f.Gov}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 60
+	pairs := [][2]string{{"owner", "RED"}, {"owner", "GREEN"}, {"audience", "AMBER"}, {"audience", "RED"}, {"members", "GREEN"}, {"members", "AMBER+STRICT"}, {"members", "CLEAR"}}
+	for i := 0; i < n; i++ {
+		for j, a := range actors {
+			if rng.IntN(3) == 0 {
+				continue
+			}
+			p := pairs[rng.IntN(len(pairs))]
+			var aud []string
+			if p[0] == "audience" {
+				aud = []string{orgs[(j+1)%3].ID}
+			}
+			in := storetest.Submission(i, ksp.Distribution(p[0]), ksp.TLP(p[1]), aud...)
+			in.Labels = []string{ksp.Labels[rng.IntN(len(ksp.Labels))]}
+			if _, err := db.Submit(a, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b := bank.New(db, quiet)
+	if err := b.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Feedback after loading exercises Sync.
+	all, _, err := db.FindSignals(storetest.Staff(), ksp.SignalFilter{Page: ksp.Page{Limit: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		a := actors[rng.IntN(3)]
+		v := ksp.Verdicts[rng.IntN(len(ksp.Verdicts))]
+		if _, err := db.GiveFeedback(a, s.ID, ksp.FeedbackInput{Verdict: v}); err != nil && ksp.ErrorCode(err) != ksp.ENOTFOUND {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for vi, a := range append(actors, storetest.Staff()) {
+		for i := 0; i < n; i++ {
+			res, err := b.Match(a, []ksp.MatchQuery{{Type: "pdq", Value: storetest.PDQValue(i)}}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, _, err := db.FindSignals(a, ksp.SignalFilter{Page: ksp.Page{Limit: 1000}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want *ksp.Signal
+			for _, s := range list {
+				if s.Value == storetest.PDQValue(i) {
+					want = s
+				}
+			}
+			got := res[0].Matches
+			if want == nil {
+				if len(got) != 0 {
+					t.Fatalf("viewer %d, value %d: matcher shows a signal the store hides", vi, i)
+				}
+				continue
+			}
+			if len(got) != 1 {
+				t.Fatalf("viewer %d, value %d: %d matches, the store shows one", vi, i, len(got))
+			}
+			h := got[0]
+			if h.SignalID != want.ID || !slices.Equal(h.Labels, want.Labels) || h.TLP != want.TLP || h.Confidence != want.Confidence || h.Actionable != want.Actionable || h.NotActionable != want.NotActionable {
+				t.Fatalf("viewer %d, value %d:\nmatcher %+v\nstore   %+v", vi, i, h, want)
+			}
+		}
+	}
+}
+
+// TestConcurrentMatchAndSync matches while writes and syncs run (run it
+// with -race).
+func TestConcurrentMatchAndSync(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f := storetest.NewFixture(t, db)
+	plat := storetest.As(f.Platform, f.PlatAdmin)
+	b := bank.New(db, quiet)
+	if err := b.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := b.Match(plat, []ksp.MatchQuery{{Type: "pdq", Value: storetest.PDQValue(i % 40)}}, 31); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i := 0; i < 40; i++ {
+		if _, err := db.Submit(plat, storetest.Submission(i, ksp.DistMembers, ksp.TLPGreen)); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	res, _ := b.Match(plat, []ksp.MatchQuery{{Type: "pdq", Value: storetest.PDQValue(39)}}, 0)
+	if len(res[0].Matches) != 1 || b.Len() != 40 {
+		t.Fatalf("after sync: %d matches, %d signals", len(res[0].Matches), b.Len())
+	}
+}
