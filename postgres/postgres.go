@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/internal/sqlstore"
 )
 
@@ -68,4 +70,64 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// SubmitBatch is sqlstore's SubmitBatch with COPY for the bulk of a load:
+// the new signals of each batch, their first submissions and audience rows
+// are streamed with COPY FROM STDIN instead of INSERT statements.
+//
+// Everything else is sqlstore's, in sqlstore's transaction: the batch takes
+// the advisory write lock first, reserves its change sequences from the
+// "changes" counter, sorts records into new, unchanged (same digest) and the
+// per-record path (values repeated in the batch, additions to existing
+// signals, with the created-versus-merged visibility rule), and appends one
+// audit event per batch with the one hashing of the chain. The COPY runs on
+// that same connection and transaction, reached through sql.Conn.Raw (the
+// driver connection is pgx's stdlib.Conn), so that a batch still commits or
+// fails as a whole. That is why it is not a separate pgx transaction from
+// Pool: it would have had to repeat the write lock, the sequence
+// reservation, the merge path and the audit append, and two copies of the
+// audit chain's writing are one too many.
+//
+// The rows go straight into their tables rather than through a staging
+// table: they were classified under the write lock, which every writer
+// takes, so no other transaction can insert the same values before commit.
+func (db *DB) SubmitBatch(ctx context.Context, next func() (int, *ksp.SubmissionInput, error), source string) (*ksp.BatchResult, error) {
+	return db.DB.SubmitBatchWith(ctx, next, source, copyNew)
+}
+
+// copyNew is the COPY BulkWriter.
+func copyNew(ctx context.Context, conn *sql.Conn, _ *sql.Tx, orgID string, now int64, rows []sqlstore.BulkRow) error {
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres: driver connection is %T, not pgx's", dc)
+		}
+		pc := sc.Conn()
+		sigs := make([][]any, len(rows))
+		subs := make([][]any, len(rows))
+		var aud [][]any
+		for i := range rows {
+			r := &rows[i]
+			sigs[i] = []any{r.SignalID, r.In.Type, r.In.Value, now}
+			subs[i] = sqlstore.SubmissionValues(r, orgID, now)
+			if r.In.Distribution == ksp.DistAudience {
+				for _, o := range r.In.Audience {
+					aud = append(aud, []any{r.SubmissionID, o})
+				}
+			}
+		}
+		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"signals"}, []string{"id", "type", "value", "created_at"}, pgx.CopyFromRows(sigs)); err != nil {
+			return fmt.Errorf("copy signals: %w", err)
+		}
+		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"submissions"}, sqlstore.SubmissionColumns, pgx.CopyFromRows(subs)); err != nil {
+			return fmt.Errorf("copy submissions: %w", err)
+		}
+		if len(aud) > 0 {
+			if _, err := pc.CopyFrom(ctx, pgx.Identifier{"audiences"}, []string{"item_id", "org_id"}, pgx.CopyFromRows(aud)); err != nil {
+				return fmt.Errorf("copy audiences: %w", err)
+			}
+		}
+		return nil
+	})
 }

@@ -10,14 +10,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/kspplatform/ksp/internal/sqlstore"
 	"github.com/kspplatform/ksp/postgres"
 	"github.com/kspplatform/ksp/storetest"
 )
 
 // open gives each test its own schema in the database named by
 // KSP_TEST_POSTGRES, dropped afterwards.
-func open(t *testing.T) *sqlstore.DB {
+func open(t *testing.T) *postgres.DB {
 	t.Helper()
 	base := os.Getenv("KSP_TEST_POSTGRES")
 	if base == "" {
@@ -52,7 +51,11 @@ func open(t *testing.T) *sqlstore.DB {
 			c.Close(context.Background())
 		}
 	})
-	return db.DB
+	return db
 }
 
-func TestConformance(t *testing.T) { storetest.Run(t, open) }
+// TestConformance runs the suite on *postgres.DB itself, so that its own
+// methods (the COPY bulk path) are the ones tested.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
+}

@@ -21,7 +21,9 @@ func open(t *testing.T) *sqlstore.DB {
 	return db
 }
 
-func TestConformance(t *testing.T) { storetest.Run(t, open) }
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
+}
 
 func TestBackup(t *testing.T) {
 	db := open(t)

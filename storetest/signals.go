@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/internal/sqlstore"
 )
 
 // PDQValue returns a distinct, valid PDQ hex value for n.
@@ -34,7 +33,7 @@ type viewerCase struct {
 	v    ksp.Viewer
 }
 
-func viewers(t *testing.T, db *sqlstore.DB, f *Fixture) []viewerCase {
+func viewers(t *testing.T, db Store, f *Fixture) []viewerCase {
 	ctx := Staff()
 	susp := &ksp.Org{Name: "Suspended Platform", Kind: ksp.KindPlatform, Size: ksp.SizeSmall}
 	must(t, db.CreateOrg(ctx, susp))

@@ -5,15 +5,36 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"os/user"
 	"testing"
+	"time"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/internal/sqlstore"
 )
 
+// Store is what the suite needs of a store: the service interfaces plus the
+// few hooks a test uses to look underneath (raw SQL, migrations, the
+// interleaving hook). *sqlstore.DB and *postgres.DB implement it; an adapter
+// returns its own type so that the methods it overrides are the ones tested.
+type Store interface {
+	ksp.Store
+	// SQL returns the underlying pool.
+	SQL() *sql.DB
+	// Rebind rewrites ? placeholders for the dialect.
+	Rebind(q string) string
+	// Migrate applies the migrations not yet applied.
+	Migrate(ctx context.Context) error
+	// SetBeforeCommit installs a hook run before every write commits.
+	SetBeforeCommit(fn func())
+	// AppendEvent records an event outside any other write.
+	AppendEvent(ctx context.Context, typ, objectID string, s ksp.Sharing, data any) (*ksp.Event, error)
+	// PruneChanges drops tombstones older than olderThan (staff).
+	PruneChanges(ctx context.Context, olderThan time.Time) (int64, error)
+}
+
 // Opener returns a fresh, migrated, empty store for one test.
-type Opener func(t *testing.T) *sqlstore.DB
+type Opener func(t *testing.T) Store
 
 // Run runs the whole suite.
 func Run(t *testing.T, open Opener) {
@@ -60,7 +81,7 @@ func As(o *ksp.Org, u *ksp.User) context.Context {
 
 // Fixture is a small world of orgs and users the tests share.
 type Fixture struct {
-	DB        *sqlstore.DB
+	DB        Store
 	Platform  *ksp.Org // large platform
 	Startup   *ksp.Org
 	Gov       *ksp.Org
@@ -72,7 +93,7 @@ type Fixture struct {
 }
 
 // NewFixture creates three member orgs and their users.
-func NewFixture(t *testing.T, db *sqlstore.DB) *Fixture {
+func NewFixture(t *testing.T, db Store) *Fixture {
 	t.Helper()
 	f := &Fixture{DB: db}
 	ctx := Staff()

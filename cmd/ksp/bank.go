@@ -14,13 +14,12 @@ import (
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/bank"
-	"github.com/kspplatform/ksp/internal/sqlstore"
 	"github.com/kspplatform/ksp/signalio"
 )
 
 // startBank loads the hash bank into memory and keeps it in step with the
 // store until ctx ends.
-func startBank(ctx context.Context, db *sqlstore.DB, m *Main, c *common) (*bank.Bank, error) {
+func startBank(ctx context.Context, db ksp.SignalService, m *Main, c *common) (*bank.Bank, error) {
 	log, err := m.logger(c)
 	if err != nil {
 		return nil, err
@@ -35,7 +34,7 @@ func startBank(ctx context.Context, db *sqlstore.DB, m *Main, c *common) (*bank.
 
 // orgActor acts for --org ID (default: the staff org) from the terminal,
 // audited as cli:<os user>.
-func orgActor(ctx context.Context, db *sqlstore.DB, orgID string) (*ksp.Actor, error) {
+func orgActor(ctx context.Context, db ksp.OrgService, orgID string) (*ksp.Actor, error) {
 	a := cliActor()
 	if orgID == "" || orgID == ksp.StaffOrgID {
 		return a, nil
@@ -85,11 +84,7 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 	default:
 		return exitError{code: 2, msg: "--format must be csv or ndjson"}
 	}
-	log, err := m.logger(&c)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, c.db, log)
+	db, err := m.open(ctx, &c)
 	if err != nil {
 		return err
 	}
@@ -147,11 +142,7 @@ func (m *Main) exportCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return exitError{code: 2, msg: "--format: " + err.Error()}
 	}
-	log, err := m.logger(&c)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, c.db, log)
+	db, err := m.open(ctx, &c)
 	if err != nil {
 		return err
 	}

@@ -169,14 +169,17 @@ func (m *Main) logger(c *common) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: lvl})), nil
 }
 
-// openStore opens the database named by --db through its migrations.
-func openStore(ctx context.Context, dsn string, log *slog.Logger) (*sqlstore.DB, error) {
+// openStore opens the database named by --db through its migrations. It
+// returns the adapter's own type (*postgres.DB, *sqlstore.DB for SQLite),
+// so that methods an adapter overrides, such as PostgreSQL's COPY bulk
+// load, are the ones commands call.
+func openStore(ctx context.Context, dsn string, log *slog.Logger) (ksp.Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db, err := postgres.Open(ctx, dsn, log)
 		if err != nil {
 			return nil, err
 		}
-		return db.DB, nil
+		return db, nil
 	}
 	if dir := filepath.Dir(dsn); dir != "." {
 		if _, err := os.Stat(dir); err != nil {
@@ -202,11 +205,7 @@ func (m *Main) migrate(ctx context.Context, args []string) error {
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
-	log, err := m.logger(&c)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, c.db, log)
+	db, err := m.open(ctx, &c)
 	if err != nil {
 		return err
 	}
@@ -237,11 +236,7 @@ func (m *Main) createStaff(ctx context.Context, args []string) error {
 	} else {
 		password = "ksp-" + ksp.RandomToken(12)
 	}
-	log, err := m.logger(&c)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, c.db, log)
+	db, err := m.open(ctx, &c)
 	if err != nil {
 		return err
 	}
@@ -277,11 +272,7 @@ func (m *Main) auditVerify(ctx context.Context, args []string) error {
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
-	log, err := m.logger(&c)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, c.db, log)
+	db, err := m.open(ctx, &c)
 	if err != nil {
 		return err
 	}
@@ -311,18 +302,28 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 	if _, err := os.Stat(dest); err == nil {
 		return exitError{code: 1, msg: dest + " exists; refusing to overwrite"}
 	}
-	log, err := m.logger(&c)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, c.db, log)
+	db, err := m.open(ctx, &c)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := sqlite.Backup(ctx, db, dest); err != nil {
+	sdb, ok := db.(*sqlstore.DB)
+	if !ok {
+		return exitError{code: 2, msg: "backup copies SQLite databases; for PostgreSQL use pg_dump"}
+	}
+	if err := sqlite.Backup(ctx, sdb, dest); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "backup written to %s\n", dest)
 	return nil
+}
+
+// open makes the logger of --log-level and opens --db through its
+// migrations.
+func (m *Main) open(ctx context.Context, c *common) (ksp.Store, error) {
+	log, err := m.logger(c)
+	if err != nil {
+		return nil, err
+	}
+	return openStore(ctx, c.db, log)
 }

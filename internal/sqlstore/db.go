@@ -238,7 +238,25 @@ func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
 // write runs fn in a write transaction, serialised with every other writer,
 // and commits when fn returns nil.
 func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
-	stx, err := db.sql.BeginTx(ctx, nil)
+	return db.writeOn(ctx, false, func(_ *sql.Conn, tx *Tx) error { return fn(tx) })
+}
+
+// writeOn is write, optionally on a connection of its own that fn receives
+// (adapters reach the driver's connection through it, e.g. for COPY in the
+// same transaction).
+func (db *DB) writeOn(ctx context.Context, dedicated bool, fn func(conn *sql.Conn, tx *Tx) error) error {
+	var conn *sql.Conn
+	var stx *sql.Tx
+	var err error
+	if dedicated {
+		if conn, err = db.sql.Conn(ctx); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer conn.Close()
+		stx, err = conn.BeginTx(ctx, nil)
+	} else {
+		stx, err = db.sql.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -249,7 +267,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 			return fmt.Errorf("write lock: %w", err)
 		}
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(conn, tx); err != nil {
 		stx.Rollback()
 		return err
 	}
@@ -260,6 +278,15 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// WriteTx runs fn in a write transaction exactly like the store's own
+// writes: serialised with every other writer (the dialect's WriteLock runs
+// first), committed when fn returns nil. audit appends an event to the
+// tamper-evident chain inside the transaction. It is for adapters' own
+// writes and for benchmarks; queries on tx need Rebind.
+func (db *DB) WriteTx(ctx context.Context, fn func(tx *sql.Tx, audit func(action, object, orgID string, details map[string]any) error) error) error {
+	return db.write(ctx, func(tx *Tx) error { return fn(tx.Tx, tx.audit) })
 }
 
 func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
