@@ -43,10 +43,11 @@ func TestChecksums(t *testing.T) {
 }
 
 // TestChecksums10M checks the 10M base and query files. It needs ~1 GB of
-// memory and a few seconds, so it is skipped with -short.
+// memory and a few seconds, so it is skipped with -short and under the race
+// detector.
 func TestChecksums10M(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10M data sets skipped with -short")
+	if testing.Short() || raceEnabled {
+		t.Skip("10M data sets skipped with -short and -race")
 	}
 	tests := []struct {
 		kind              Kind
