@@ -16,7 +16,7 @@ import (
 
 // open gives each test its own schema in the database named by
 // KSP_TEST_POSTGRES, dropped afterwards.
-func open(t *testing.T) *postgres.DB {
+func open(t testing.TB) *postgres.DB {
 	t.Helper()
 	base := os.Getenv("KSP_TEST_POSTGRES")
 	if base == "" {

@@ -11,7 +11,7 @@ import (
 	"github.com/kspplatform/ksp/storetest"
 )
 
-func open(t *testing.T) *sqlstore.DB {
+func open(t testing.TB) *sqlstore.DB {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), nil)
 	if err != nil {

@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"SignalLifecycle", testSignalLifecycle},
 		{"SignalBadInput", testSignalBadInput},
 		{"SignalBatch", testSignalBatch},
+		{"SignalBatchPaths", testSignalBatchPaths},
 		{"Sessions", testSessions},
 		{"SecondFactor", testSecondFactor},
 		{"PasswordReset", testPasswordReset},

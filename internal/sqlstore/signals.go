@@ -511,7 +511,6 @@ func (db *DB) SubmitBatchWith(ctx context.Context, next func() (int, *ksp.Submis
 					merged++
 				}
 			}
-			slices.SortStableFunc(rejected, func(x, y ksp.FieldError) int { return x.Line - y.Line })
 			if created+merged == 0 {
 				return nil
 			}
@@ -559,7 +558,10 @@ func (db *DB) SubmitBatchWith(ctx context.Context, next func() (int, *ksp.Submis
 			}
 		}
 	}
-	return res, flush()
+	err = flush()
+	// Records rejected while reading and while storing, in line order.
+	slices.SortStableFunc(res.Rejected, func(x, y ksp.FieldError) int { return x.Line - y.Line })
+	return res, err
 }
 
 // FindSignalByID returns a signal as the actor sees it, with its visible

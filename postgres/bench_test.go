@@ -1,0 +1,16 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/kspplatform/ksp/storetest"
+)
+
+// BenchmarkAuditAppend measures one audited write: a write transaction
+// that takes the advisory write lock, appends one event to the audit chain
+// and commits.
+func BenchmarkAuditAppend(b *testing.B) { storetest.BenchAuditAppend(b, open(b)) }
+
+// BenchmarkSubmitBatchNew measures bulk loading of new signals through
+// COPY, per batch of 1000 records.
+func BenchmarkSubmitBatchNew(b *testing.B) { storetest.BenchSubmitBatchNew(b, open(b)) }

@@ -1,0 +1,15 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/kspplatform/ksp/storetest"
+)
+
+// BenchmarkAuditAppend measures one audited write: a write transaction
+// that appends one event to the audit chain and commits.
+func BenchmarkAuditAppend(b *testing.B) { storetest.BenchAuditAppend(b, open(b)) }
+
+// BenchmarkSubmitBatchNew measures bulk loading of new signals (the import
+// fast path), per batch of 1000 records.
+func BenchmarkSubmitBatchNew(b *testing.B) { storetest.BenchSubmitBatchNew(b, open(b)) }
