@@ -2,9 +2,10 @@
 // that work without JavaScript, one small stylesheet, assets embedded in the
 // binary.
 //
-// Adding a page: write web/templates/NAME.html defining "content" (and
-// optionally "title"), a handler func(w, r) error in a web/*.go file, and
-// register both in a Register function called from New:
+// Adding a page: write web/templates/NAME.html defining "content" (the
+// layout adds header, navigation, notices and the error summary), a handler
+// func(w, r) error in a web/*.go file, and register it in a registerX
+// method called from registerCore (pages.go):
 //
 //	s.Handle("GET /signals", SignedIn, s.signals)
 //	s.AddNav(NavItem{Label: "Signals", Path: "/signals", Show: SignedIn})
@@ -14,8 +15,11 @@
 //	return s.render(w, r, http.StatusOK, "signals.html", &Page{Title: "Signals", Data: data})
 //
 // The layout fills in the signed-in user, navigation, notices and the CSRF
-// token; every POST form must carry {{template "csrf" .}}. Errors returned by
-// handlers become error pages (a ksp.Error's code picks the status).
+// token; every POST form must carry {{template "csrf" .}}. Form fields use
+// {{template "field" (field . "name" "Label" "type=email" "hint=…")}}, which
+// keeps the input and shows the field's error from Page.Errors. Errors
+// returned by handlers become error pages (a ksp.Error's code picks the
+// status). Dashboard blocks are added with AddPanel.
 package web
 
 import (
@@ -251,6 +255,7 @@ func (s *Server) wrap(access Access, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		st := &reqState{}
+		stale := false
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 			st.token = c.Value
 			sess, a, err := s.store.SessionByToken(r.Context(), c.Value)
@@ -259,6 +264,7 @@ func (s *Server) wrap(access Access, h HandlerFunc) http.Handler {
 				st.sess, st.actor = sess, a
 			case ksp.ErrorCode(err) == ksp.EUNAUTHORIZED:
 				s.clearCookie(w, SessionCookie)
+				stale = true
 			default:
 				s.fail(w, r, err)
 				return
@@ -279,6 +285,11 @@ func (s *Server) wrap(access Access, h HandlerFunc) http.Handler {
 					"For your security, forms only work for a while and only from this site. Go back, reload the page and try again.")
 				return
 			}
+		}
+		if stale {
+			// The form that brought a stale cookie was checked against it;
+			// forms rendered now must match the browser without it.
+			st.token = ""
 		}
 		if st.nonce == "" {
 			st.nonce = ksp.RandomToken(16)
