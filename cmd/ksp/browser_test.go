@@ -156,7 +156,7 @@ func (b *browser) shot(name string) {
 	}{{"desktop", 1280, 800, false}, {"phone", 390, 844, true}} {
 		opts := []chromedp.EmulateViewportOption{}
 		if vp.mobile {
-			opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+			opts = append(opts, chromedp.EmulateMobile)
 		}
 		b.do("viewport", chromedp.EmulateViewport(vp.w, vp.h, opts...))
 		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
