@@ -610,6 +610,16 @@ type ResolveInput struct {
 	Labels     []string `json:"labels,omitempty"`
 }
 
+// HistoryEntry is one verdict or resolution in a signal's history. Org is
+// the organisation's name where the viewer may know it, else "a member".
+type HistoryEntry struct {
+	Kind    string `json:"kind"` // verdict or resolution
+	Value   string `json:"value"`
+	Comment string `json:"comment,omitempty"`
+	Org     string `json:"org"`
+	Time    Time   `json:"time"`
+}
+
 // SubmitResult says what a submission did.
 type SubmitResult struct {
 	Signal *Signal
@@ -684,6 +694,9 @@ type SignalService interface {
 	// ExportSignals calls fn for every signal whose submissions may leave
 	// the instance towards the actor's org, changed at or after since.
 	ExportSignals(ctx context.Context, since *Time, fn func(*Signal, Distribution) error) error
+	// SignalHistory returns a visible signal's verdicts and resolutions,
+	// oldest first (the dispute history).
+	SignalHistory(ctx context.Context, signalID string) ([]*HistoryEntry, error)
 	// ChangeSeq returns the newest committed change sequence.
 	ChangeSeq(ctx context.Context) (int64, error)
 	// RecordMatches adds to an org's daily match counts.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -445,3 +446,86 @@ func testSignalBatch(t *testing.T, open Opener) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testChangesFollower submits from several writers whose commits are
+// delayed at random while a follower polls the changes feed: it never gets
+// an entry at or below a position it already passed, and in the end it has
+// seen every signal.
+func testChangesFollower(t *testing.T, open Opener) {
+	db := open(t)
+	f := NewFixture(t, db)
+	db.SetBeforeCommit(func() { time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond) })
+	defer db.SetBeforeCommit(nil)
+	writers := []context.Context{As(f.Platform, f.PlatAdmin), As(f.Startup, f.StartAdm)}
+	const each = 30
+	done := make(chan error, len(writers))
+	for w, ctx := range writers {
+		go func() {
+			for i := 0; i < each; i++ {
+				if _, err := db.Submit(ctx, Submission(w*1000+i, ksp.DistMembers, ksp.TLPGreen)); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	follower := As(f.Gov, f.GovAdmin)
+	seen := map[string]bool{}
+	var after int64
+	finished := 0
+	deadline := time.Now().Add(2 * time.Minute)
+	for len(seen) < len(writers)*each {
+		changes, last, err := db.Changes(follower, after, 7)
+		must(t, err)
+		for _, c := range changes {
+			if c.Seq <= after {
+				t.Fatalf("entry %d at or below the cursor %d", c.Seq, after)
+			}
+			seen[c.SignalID] = true
+		}
+		after = last
+		select {
+		case err := <-done:
+			must(t, err)
+			finished++
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("follower saw %d of %d signals", len(seen), len(writers)*each)
+		}
+	}
+	for ; finished < len(writers); finished++ {
+		must(t, <-done)
+	}
+}
+
+// testSignalHistory: verdicts and resolutions are kept, oldest first, with
+// organisations named only where allowed.
+func testSignalHistory(t *testing.T, open Opener) {
+	db := open(t)
+	f := NewFixture(t, db)
+	res, err := db.Submit(As(f.Platform, f.PlatAdmin), Submission(1, ksp.DistMembers, ksp.TLPGreen))
+	must(t, err)
+	id := res.Signal.ID
+	_, err = db.GiveFeedback(As(f.Startup, f.StartAdm), id, ksp.FeedbackInput{Verdict: ksp.VerdictDisputed, Comment: "news footage"})
+	must(t, err)
+	_, err = db.GiveFeedback(As(f.Startup, f.StartAdm), id, ksp.FeedbackInput{Verdict: ksp.VerdictTruePositive})
+	must(t, err)
+	_, err = db.Resolve(Staff(), id, ksp.ResolveInput{Resolution: "upheld", Reason: "official output"})
+	must(t, err)
+	h, err := db.SignalHistory(As(f.Gov, f.GovAdmin), id)
+	must(t, err)
+	if len(h) != 3 || h[0].Value != ksp.VerdictDisputed || h[0].Org != "a member" || h[1].Value != ksp.VerdictTruePositive || h[2].Kind != "resolution" || h[2].Org != "KSP Secretariat" {
+		t.Fatalf("history as a third org: %+v %+v %+v", h[0], h[1], h[2])
+	}
+	h, err = db.SignalHistory(As(f.Startup, f.StartAdm), id)
+	must(t, err)
+	if h[0].Org != f.Startup.Name || h[0].Comment != "news footage" {
+		t.Fatalf("own history: %+v", h[0])
+	}
+	private, err := db.Submit(As(f.Platform, f.PlatAdmin), Submission(2, ksp.DistOwner, ksp.TLPGreen))
+	must(t, err)
+	_, err = db.SignalHistory(As(f.Gov, f.GovAdmin), private.Signal.ID)
+	wantCode(t, err, ksp.ENOTFOUND)
+}

@@ -58,6 +58,8 @@ func Run(t *testing.T, open Opener) {
 		{"SignalBadInput", testSignalBadInput},
 		{"SignalBatch", testSignalBatch},
 		{"SignalBatchPaths", testSignalBatchPaths},
+		{"ChangesFollower", testChangesFollower},
+		{"SignalHistory", testSignalHistory},
 		{"Sessions", testSessions},
 		{"SecondFactor", testSecondFactor},
 		{"PasswordReset", testPasswordReset},
