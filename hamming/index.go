@@ -183,7 +183,8 @@ func (ix *Index) startMergeLocked() {
 
 // Compact merges every stored value into one segment (waiting for any
 // background merge first). Searches are fastest after it; it is not needed
-// for correctness.
+// for correctness. Values added while it runs may stay in smaller segments
+// or memtables.
 func (ix *Index) Compact() {
 	ix.mu.Lock()
 	for ix.merging {
@@ -226,9 +227,10 @@ func pickSources(s *state, all bool) (mems []*memtable, segs []*segment) {
 	return mems, segs
 }
 
-// mergeLoop runs merges until there is nothing left to merge.
+// mergeLoop runs merges until there is nothing left to merge; with all,
+// the first merge takes every segment.
 func (ix *Index) mergeLoop(all bool) {
-	for {
+	for ; ; all = false {
 		ix.mu.Lock()
 		s := ix.load()
 		mems, segs := pickSources(s, all)
@@ -395,6 +397,8 @@ type Stats struct {
 // Stats returns the current memory figures, computed from the structure
 // sizes.
 func (ix *Index) Stats() Stats {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	s := ix.st.Load()
 	if s == nil {
 		return Stats{}

@@ -10,15 +10,29 @@ import (
 	"time"
 )
 
-// Cost model, in nanoseconds on the reference machine (2-core AMD EPYC VM),
-// used to pick a segment's geometry, to balance the per-part thresholds and
-// to choose between probing and scanning.
+// Cost model, in nanoseconds, calibrated on the reference machine (2-core
+// AMD EPYC VM) with the tuning harness (tune_test.go). It is used to pick a
+// segment's geometry, to balance the per-part thresholds and to choose
+// between probing and scanning.
 var (
-	costRangeCached = 6.0  // one bucket range whose directory is cache-resident
-	costRangeMiss   = 30.0 // one bucket range whose directory line misses
-	costEntry       = 0.8  // one entry filtered on its inline low key bits
-	costScan        = 2.2  // one row of a linear scan
+	costRangeSmall = 12.0 // one bucket range, directories and entries cache-resident
+	costRangeDir   = 24.0 // one bucket range, directories cache-resident
+	costRangeMiss  = 45.0 // one bucket range whose directory line misses too
+	costEntry      = 2.4  // one entry filtered on its inline low key bits
+	costScan       = 2.2  // one row of a linear scan
 )
+
+// costRange is the cost of reading one bucket range of a geometry on n rows.
+func costRange(n int, g geometry) float64 {
+	dirBytes := 4 * (1 << g.dbits) * g.m
+	switch {
+	case dirBytes+4*n*g.m <= 8<<20:
+		return costRangeSmall
+	case dirBytes <= 8<<20:
+		return costRangeDir
+	}
+	return costRangeMiss
+}
 
 // costCand is the cost of verifying one candidate, a random load from an
 // array of 16·n bytes.
@@ -26,12 +40,12 @@ func costCand(n int) float64 {
 	switch bytes := 16 * n; {
 	case bytes <= 4<<20:
 		return 6
-	case bytes <= 16<<20:
+	case bytes <= 8<<20:
 		return 15
-	case bytes <= 64<<20:
-		return 25
+	case bytes <= 32<<20:
+		return 30
 	}
-	return 40
+	return 35
 }
 
 // minIndexedRows is the smallest segment that gets tables; smaller ones are
@@ -103,33 +117,38 @@ var (
 	forceIndex       bool // never fall back to a scan
 )
 
-// chooseGeometry picks the geometry for a segment of n rows: a directory of
-// about n/16 buckets (at most 2^19, so at 10M rows the directories are 2 MB
-// each), and the key width b (hence m = 256/b parts) that minimises the
-// modelled cost of a query at distance 31 — the PDQ match threshold.
-// Tables cost 4·m + 4·m·2^dbits/n bytes per row.
+// chooseGeometry picks the geometry for a segment of n rows: the directory
+// width (about n/8 to n/32 buckets, at most 2^20) and the key width b (hence
+// m = 256/b parts) that minimise the modelled cost of a query at distance
+// 31, the PDQ match threshold. Tables cost 4·m + 4·m·2^dbits/n bytes per
+// row, about 44–50 at 1M and 10M rows.
 func chooseGeometry(n int) geometry {
 	if n < minIndexedRows {
 		return geometry{}
 	}
 	rowBits := max(1, bits.Len(uint(n-1)))
-	dbits := int(math.Round(math.Log2(float64(n)))) - 4
-	dbits = min(max(dbits, 8), 19)
-	if dirBitsOverride > 0 {
-		dbits = dirBitsOverride
-	}
+	lg := int(math.Round(math.Log2(float64(n))))
 	best, bestCost := geometry{}, math.Inf(1)
-	for b := dbits; b <= min(32, dbits+32-rowBits); b++ {
-		if partBitsOverride > 0 && b != partBitsOverride {
+	for dbits := max(lg-5, 8); dbits <= min(lg-3, 20); dbits++ {
+		if dirBitsOverride > 0 && dbits != dirBitsOverride {
 			continue
 		}
-		g := geometry{b: b, m: 256 / b, dbits: dbits, lbits: b - dbits, rowBits: rowBits}
-		if _, c := thresholds(n, g, 31); c < bestCost {
-			best, bestCost = g, c
+		for b := dbits; b <= min(32, dbits+32-rowBits); b++ {
+			if partBitsOverride > 0 && b != partBitsOverride {
+				continue
+			}
+			g := geometry{b: b, m: 256 / b, dbits: dbits, lbits: b - dbits, rowBits: rowBits}
+			if _, c := thresholds(n, g, 31); c < bestCost {
+				best, bestCost = g, c
+			}
 		}
 	}
-	if best.b == 0 { // an override outside the usable range
-		b := max(partBitsOverride, dbits)
+	if best.b == 0 { // overrides outside the usable range
+		dbits := dirBitsOverride
+		if dbits == 0 {
+			dbits = min(max(lg-4, 8), 20)
+		}
+		b := min(max(partBitsOverride, dbits), dbits+32-rowBits)
 		best = geometry{b: b, m: 256 / b, dbits: dbits, lbits: b - dbits, rowBits: rowBits}
 	}
 	return best
@@ -166,10 +185,7 @@ func ball(n, t int) float64 {
 func thresholds(n int, g geometry, d int) ([]int8, float64) {
 	need := d + 1 // = (d − m + 1) − (−m)
 	t := make([]int8, g.m)
-	rangeCost := costRangeCached
-	if 4*(1<<g.dbits)*g.m > 8<<20 {
-		rangeCost = costRangeMiss
-	}
+	rangeCost := costRange(n, g)
 	perBucket := float64(n) / float64(uint64(1)<<g.dbits)
 	perKey := float64(n) / float64(uint64(1)<<g.b)
 	cand := costCand(n)
