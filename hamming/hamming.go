@@ -13,22 +13,34 @@
 // principle (Qin et al., "GPH: Similarity Search in Hamming Space", ICDE
 // 2018): the first m·b bits of a hash are cut into m parts of b bits. If
 // H(x, q) ≤ d, then for any thresholds t_i with Σ t_i ≥ d − m + 1 some part
-// i has H(x_i, q_i) ≤ t_i (t_i = −1 skips a part). Each part has a table
-// that is one array of row numbers sorted by the part's value plus a dense
-// offsets directory, so a bucket is a contiguous range and a probe is two
-// loads. A query enumerates, for each part, every key within t_i of the
-// query's part, gathers the rows, and checks each against the full 256-bit
-// value. The thresholds are balanced by a cost model (greedy over a convex
-// cost, which is optimal), and a part's table reports a candidate only if
-// no earlier part's probe would have found it, so no set is needed for
-// de-duplication. When the model says a linear scan is cheaper (large d),
-// the segment is scanned instead.
+// i has H(x_i, q_i) ≤ t_i (t_i = −1 skips a part). The thresholds are
+// balanced (greedy over a convex cost, which is optimal), so d = 0 probes
+// one part, d = 15 with 16 parts probes each part exactly, and d = 31 with
+// 11 parts probes ten parts at radius 2 and one at radius 1.
 //
-// The query runs in phases so that the CPU can overlap cache misses: first
-// all directory loads (no data-dependent branches), then the row gathers,
-// then the verification loads. b and m are chosen from the number of rows
-// to bound memory (about 100 bytes per stored hash including the 32-byte
-// value and the 8-byte id).
+// Each part's table is a counting-sorted array with one uint32 per row, plus
+// a directory of bucket offsets over the top dbits bits of the part's key.
+// The entry holds the row number and, above it, the key's remaining
+// b − dbits low bits. A probe at radius t enumerates the V(dbits, t) high
+// keys within t of the query's, and filters each bucket's entries by their
+// inline low bits, so it yields exactly the rows whose b-bit key is within
+// t while touching far fewer buckets than a b-bit directory would, and the
+// directory stays small (a key of 23 bits with a 16- to 20-bit directory at
+// 1M–10M hashes). A candidate found through part i is dropped if an earlier
+// part's probe also covers it, so no set is needed for de-duplication.
+// Values are kept as two arrays of 128-bit halves: a candidate is checked
+// on its first half (half the bytes, so more of the array stays in cache),
+// and only if that alone is within d on the second.
+//
+// A query runs in phases so that the CPU overlaps its cache misses: all
+// directory loads; one touch of every bucket; the branch-free filtering of
+// the buckets; the verification. Geometry (b, dbits) is chosen per segment
+// from its size with a cost model calibrated on the benchmark machine, and
+// the same model switches a segment to a linear scan where that is cheaper
+// (beyond d ≈ 52 at 1M hashes).
+//
+// Memory per stored hash: 32 bytes of value, 8 of id, 4·m of entries and
+// 4·m·2^dbits/N of directory, about 88 bytes at 1M and 10M.
 //
 // # Concurrency
 //
@@ -52,9 +64,6 @@ import (
 	"math/bits"
 	"slices"
 )
-
-// Hash is a 256-bit hash: bit b is bit b&63 of word b>>6.
-type Hash = [4]uint64
 
 // Match is one search result: the id of a stored value and its Hamming
 // distance to the query.

@@ -246,6 +246,9 @@ func masksOfWeight(b, w int) []uint32 {
 // whole values, so more of it stays in cache, at no cost in memory.
 func newSegment(ids []uint64, lo, hi [][2]uint64) *segment {
 	n := len(ids)
+	if uint64(n) >= 1<<32 {
+		panic("hamming: a segment holds fewer than 2^32 values")
+	}
 	s := &segment{ids: ids, lo: lo, hi: hi, alive: make([]uint64, (n+63)/64)}
 	for i := range s.alive {
 		s.alive[i] = ^uint64(0)

@@ -60,6 +60,8 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("# pdqbench: %s, GOMAXPROCS=%d, %s\n", cpuModel(), runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Println("| set | N | d | geometry | build | bytes/hash: structure (heap delta) | p50 1 core | p99 1 core | queries/s 2 cores (batch) | scan p50 | matches found/brute force |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, kindName := range strings.Split(*sets, ",") {
 		kind, err := gen.ParseKind(kindName)
 		if err != nil {
@@ -155,8 +157,8 @@ func run(name string, vals [][4]uint64, qs [][4]uint64, d, bruteQ, reps int) {
 		bestQPS = max(bestQPS, float64(rounds*len(qs))/time.Since(t0).Seconds())
 	}
 	slices.Sort(scanLat)
-	fmt.Printf("| %s | %d | %d | b=%d m=%d segs=%d | %.2f s | %.1f B (heap %.1f B) | %s | %s | %.0f | %s | %d/%d (100%%) |\n",
-		name, n, d, st.PartBits, st.Parts, st.Segments, build.Seconds(), structPer, heapPer,
+	fmt.Printf("| %s | %d | %d | m=%d×%d bits, dir %d bits | %.2f s | %.1f (%.1f) | %s | %s | %.0f | %s | %d/%d (100%%) |\n",
+		name, n, d, st.Parts, st.PartBits, st.DirBits, build.Seconds(), structPer, heapPer,
 		us(best[len(best)/2]), us(best[len(best)*99/100]), bestQPS,
 		us(scanLat[len(scanLat)/2]), got, total)
 	runtime.KeepAlive(ix)
