@@ -75,6 +75,15 @@ type Config struct {
 	AccountThrottle, AddressThrottle ksp.ThrottleRule
 	// ApplyThrottle limits applications per client address (10 an hour).
 	ApplyThrottle ksp.ThrottleRule
+	// Matcher answers "check an image" and is synced after every write to
+	// the hash bank, so that matching reflects it at once. Without one the
+	// check page says matching is unavailable.
+	Matcher ksp.Matcher
+	// MaxImageBytes bounds an image uploaded to "check an image" (default
+	// 32 MiB); MaxPixels bounds its width × height (default filehash's 100
+	// megapixels), checked before decoding.
+	MaxImageBytes int64
+	MaxPixels     int64
 }
 
 // Access says who may open a page.
@@ -146,6 +155,9 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.ApplyThrottle.Max == 0 {
 		cfg.ApplyThrottle = ksp.ThrottleRule{Max: 10, Window: time.Hour, Lock: time.Hour}
+	}
+	if cfg.MaxImageBytes == 0 {
+		cfg.MaxImageBytes = 32 << 20
 	}
 	if cfg.Mailer == nil {
 		return nil, errors.New("web: a mailer is required")
