@@ -92,7 +92,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			}
 			return nil
 		}}, log)
-	mux, site, err := newMux(db, api, webOptions{PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom}, log)
+	mux, site, err := newMux(db, api, webOptions{PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank}, log)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,9 @@ type webOptions struct {
 	MailFrom string
 	// Mailer, when set, replaces the one SMTPURL selects (tests).
 	Mailer ksp.Mailer
+	// Matcher is the hash bank's in-memory index: "check an image" matches
+	// with it, and the pages sync it after their writes.
+	Matcher ksp.Matcher
 }
 
 // newMux builds every route the server answers: health and metrics, the JSON
@@ -39,7 +42,7 @@ func newMux(db ksp.Store, api *httpapi.Server, o webOptions, log *slog.Logger) (
 			mailer = mail.Log{Log: log}
 		}
 	}
-	site, err := web.New(db, web.Config{PublicURL: o.PublicURL, Mailer: mailer, ClientIP: api.ClientIP}, log)
+	site, err := web.New(db, web.Config{PublicURL: o.PublicURL, Mailer: mailer, ClientIP: api.ClientIP, Matcher: o.Matcher}, log)
 	if err != nil {
 		return nil, nil, err
 	}
