@@ -368,6 +368,7 @@ type scratch struct {
 	cands   []uint32
 	rbounds []int
 	cbounds []int
+	surv    []uint32
 	out     []rawMatch
 	sink    uint32 // keeps the touch loads of phase 2a alive
 	ms      []Match
@@ -390,11 +391,11 @@ func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []raw
 	for i := 0; i < g.m; i++ {
 		qk[i] = partKey(q, uint(i)*b, b)
 	}
-
 	var t0 int64
 	if phaseTiming {
 		t0 = nanotime()
 	}
+
 	// Phase 1: directory loads for every probed high key: (start, end,
 	// allowed low distance) triples. No branch depends on the loaded
 	// values, so the misses overlap.
@@ -404,28 +405,18 @@ func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []raw
 		if t < 0 {
 			continue
 		}
-		dir := s.dirs[i]
-		kh := qk[i] >> lb
-		for w := 0; w <= int(t) && w < len(s.masks); w++ {
-			allowed := uint32(int(t) - w)
-			for _, mk := range s.masks[w] {
-				k := kh ^ mk
-				ranges = append(ranges, dir[k], dir[k+1], allowed)
-			}
-		}
+		ranges = probeDir(ranges, s.dirs[i], s.masks, qk[i]>>lb, int(t))
 		bounds = append(bounds, len(ranges))
 	}
-
 	if phaseTiming {
-		t1 := nanotime()
-		phaseNanos[0] += t1 - t0
-		t0 = t1
+		t0 = phaseMark(0, t0)
 	}
+
 	// Phase 2a: touch the first and last entry of every bucket. The loads
 	// are independent and the loop is short, so many misses overlap; the
 	// filtering loop below then finds its entries in cache. (The filtering
-	// loop itself does several instructions per entry, which would limit
-	// the misses in flight to a few buckets.)
+	// loop does several instructions per entry, which would limit the
+	// misses in flight to a few buckets.)
 	var sink uint32
 	total := 0
 	bi, rs := 0, 0
@@ -433,68 +424,44 @@ func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []raw
 		if t < 0 {
 			continue
 		}
-		ent := s.ents[i]
-		last := uint32(len(ent) - 1)
 		re := bounds[bi]
 		bi++
-		for j := rs; j < re; j += 3 {
-			lo, hi := ranges[j], ranges[j+1]
-			sink += ent[min(lo, last)] + ent[min(hi, last)]
-			total += int(hi - lo)
-		}
+		x, n := touch(s.ents[i], ranges[rs:re])
+		sink += x
+		total += n
 		rs = re
 	}
 	sc.sink += sink
-
 	if phaseTiming {
-		t1 := nanotime()
-		phaseNanos[1] += t1 - t0
-		t0 = t1
+		t0 = phaseMark(1, t0)
 	}
+
 	// Phase 2b: scan each bucket's entries, keeping the rows whose low key
 	// bits are within the allowed distance (branch-free compaction).
 	cands := slices.Grow(sc.cands[:0], total)[:total]
 	nc := 0
 	cb := sc.cbounds[:0]
-	rowMask := uint32(1)<<rb - 1
 	bi, rs = 0, 0
 	for i, t := range p.t {
 		if t < 0 {
 			continue
 		}
-		ent := s.ents[i]
-		qlow := qk[i] & (1<<lb - 1)
 		re := bounds[bi]
 		bi++
-		for j := rs; j < re; j += 3 {
-			es := ent[ranges[j]:ranges[j+1]]
-			allowed := int(ranges[j+2])
-			dst := cands[nc:]
-			dst = dst[:len(es)]
-			k := 0
-			for _, e := range es {
-				dst[k] = e & rowMask
-				c := bits.OnesCount32(e>>rb ^ qlow)
-				k += int(uint(allowed-c)>>63 ^ 1)
-			}
-			nc += k
-		}
+		nc += filter(cands[nc:], s.ents[i], ranges[rs:re], qk[i]&(1<<lb-1), rb)
 		rs = re
 		cb = append(cb, nc)
 	}
 	cands = cands[:nc]
-
 	if phaseTiming {
-		t1 := nanotime()
-		phaseNanos[2] += t1 - t0
-		t0 = t1
+		t0 = phaseMark(2, t0)
 	}
+
 	// Phase 3: verify, first on the low halves (one pass over all
-	// candidates, compacting survivors in place without branches), then on
-	// the high halves. A match found through part i is reported only if no
-	// earlier probed part would have found it.
-	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
-	lo, hi := s.lo, s.hi
+	// candidates, compacting survivors without branches), then on the high
+	// halves. A match found through part i is reported only if no earlier
+	// probed part would have found it.
+	surv := slices.Grow(sc.surv[:0], nc)[:nc]
 	bi, cs := 0, 0
 	for i, t := range p.t {
 		if t < 0 {
@@ -502,20 +469,13 @@ func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []raw
 		}
 		ce := cb[bi]
 		bi++
-		part := cands[cs:ce]
+		k := filterLow(surv, cands[cs:ce], s.lo, q, d)
 		cs = ce
-		k := 0
-		for _, r := range part {
-			h := &lo[r]
-			dist := bits.OnesCount64(h[0]^q0) + bits.OnesCount64(h[1]^q1)
-			part[k] = r
-			k += int(uint(d-dist)>>63 ^ 1)
-		}
-		for _, r := range part[:k] {
-			h := &hi[r]
-			l := &lo[r]
-			dist := bits.OnesCount64(l[0]^q0) + bits.OnesCount64(l[1]^q1) +
-				bits.OnesCount64(h[0]^q2) + bits.OnesCount64(h[1]^q3)
+		for _, r := range surv[:k] {
+			h := &s.hi[r]
+			l := &s.lo[r]
+			dist := bits.OnesCount64(l[0]^q[0]) + bits.OnesCount64(l[1]^q[1]) +
+				bits.OnesCount64(h[0]^q[2]) + bits.OnesCount64(h[1]^q[3])
 			if dist > d {
 				continue
 			}
@@ -533,13 +493,84 @@ func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []raw
 			}
 		}
 	}
-	sc.ranges, sc.cands, sc.rbounds, sc.cbounds = ranges, cands, bounds, cb
+	sc.ranges, sc.cands, sc.rbounds, sc.cbounds, sc.surv = ranges, cands, bounds, cb, surv
 	if phaseTiming {
-		phaseNanos[3] += nanotime() - t0
+		phaseMark(3, t0)
 		phaseCounts[0] += int64(len(ranges) / 3)
 		phaseCounts[1] += int64(len(cands))
 	}
 	return out
+}
+
+// phaseMark adds the time since t0 to phase i and returns the time now.
+func phaseMark(i int, t0 int64) int64 {
+	t1 := nanotime()
+	phaseNanos[i] += t1 - t0
+	return t1
+}
+
+// probeDir appends a (start, end, allowed low distance) triple for every
+// high key within t of kh.
+func probeDir(ranges, dir []uint32, masks [][]uint32, kh uint32, t int) []uint32 {
+	for w := 0; w <= t && w < len(masks); w++ {
+		allowed := uint32(t - w)
+		for _, mk := range masks[w] {
+			k := kh ^ mk
+			ranges = append(ranges, dir[k], dir[k+1], allowed)
+		}
+	}
+	return ranges
+}
+
+// touch loads the first entry of every range (and the entry just past it)
+// and returns their sum, to be kept, and the total length of the ranges.
+func touch(ent, ranges []uint32) (uint32, int) {
+	var sink uint32
+	total := 0
+	last := uint32(len(ent) - 1)
+	for j := 0; j+2 < len(ranges); j += 3 {
+		lo, hi := ranges[j], ranges[j+1]
+		sink += ent[min(lo, last)] + ent[min(hi, last)]
+		total += int(hi - lo)
+	}
+	return sink, total
+}
+
+// filter writes to dst the rows of the entries in ranges whose inline low
+// key bits are within the range's allowed distance of qlow, and returns
+// their number.
+func filter(dst, ent, ranges []uint32, qlow uint32, rb uint) int {
+	rowMask := uint32(1)<<rb - 1
+	n := 0
+	for j := 0; j+2 < len(ranges); j += 3 {
+		es := ent[ranges[j]:ranges[j+1]]
+		allowed := int(ranges[j+2])
+		out := dst[n:]
+		out = out[:len(es)]
+		k := 0
+		for _, e := range es {
+			out[k] = e & rowMask
+			c := bits.OnesCount32(e>>rb ^ qlow)
+			k += int(uint(allowed-c)>>63 ^ 1)
+		}
+		n += k
+	}
+	return n
+}
+
+// filterLow writes to dst the rows whose low half is within d of q's and
+// returns their number.
+func filterLow(dst, rows []uint32, lo [][2]uint64, q *[4]uint64, d int) int {
+	q0, q1 := q[0], q[1]
+	dst = dst[:len(rows)]
+	k := 0
+	for _, r := range rows {
+		h := &lo[r]
+		dist := bits.OnesCount64(h[0]^q0) + bits.OnesCount64(h[1]^q1)
+		dst[k] = r
+		k += int(uint(d-dist)>>63 ^ 1)
+	}
+	return k
 }
 
 // scanHalves appends the live rows within d of q to out.
