@@ -47,10 +47,20 @@ type upload struct {
 func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) *upload {
 	up := &upload{}
 	if c, err := r.Cookie(SessionCookie); err != nil || c.Value == "" {
+		// Nothing is read for anonymous requests: the form check fails.
 		up.err = errors.New("not signed in")
-		return up // the page sends the browser to sign in; nothing to read
+		r.Form, r.PostForm, r.MultipartForm = url.Values{}, url.Values{}, &multipart.Form{}
+		return up
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxImageBytes+1<<20)
+	body := r.Body
+	r.Body = http.MaxBytesReader(w, body, s.cfg.MaxImageBytes+1<<20)
+	defer func() {
+		if up.tooLarge {
+			// Read what the browser is still sending (up to a bound), so
+			// that it receives the answer instead of a reset connection.
+			io.CopyN(io.Discard, body, 4*s.cfg.MaxImageBytes)
+		}
+	}()
 	mr, err := r.MultipartReader()
 	if err != nil {
 		r.MultipartForm = nil // let the usual form parsing try

@@ -169,6 +169,8 @@ func TestSignalsEmpty(t *testing.T) {
 	c.want(c.get("/dashboard"), 200, "Nothing new for you yet")
 	c.want(c.get("/signals/new"), 403, "Analysts share signals")
 	c.want(c.get("/signals/negative"), 403, "Analysts only")
+	c.want(c.get("/signals/not-a-signal"), 404, "Page not found")
+	c.want(c.get("/signals/"+ksp.NewID()), 404, "Page not found")
 }
 
 // shareForm is a valid share form.
@@ -451,8 +453,15 @@ func TestCheckImage(t *testing.T) {
 	png.Encode(&buf, big)
 	b.want(b.upload("/check", "huge.png", buf.Bytes(), nil), 413, "more than 1 megapixels")
 	b.want(b.upload("/check", "large.bin", bytes.Repeat([]byte{0xff}, 300<<10), nil), 413, "larger than 256 KiB")
+	b.get("/check")
+	b.want(b.post("/check", url.Values{"image": {"not a file"}}), 400, "The upload could not be read")
 	// The session still works after a refused upload.
 	b.want(b.get("/check"), 200, "Check an image")
+
+	// Anonymous uploads are not read.
+	anon := h.client()
+	anon.get("/login")
+	anon.want(anon.upload("/check", "suspect.png", img, nil), 403, "This form has expired")
 
 	// Governments do not match.
 	g := h.client()
