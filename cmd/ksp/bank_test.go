@@ -20,8 +20,8 @@ func TestImportExportSignals(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		fmt.Fprintf(&csv, "pdq,%s,90,photo,propaganda|recruitment,other,high,graphic,members,GREEN,\"seen on, our platform\"\n", storetest.PDQValue(i))
 	}
-	csv.WriteString("pdq,nothex,90,photo,propaganda,other,high,,members,GREEN,x\n")    // line 32
-	csv.WriteString("md5,0123456789abcdef0123456789abcdef,,photo,,other,,,members,GREEN,x\n") // line 33: no label
+	csv.WriteString("pdq,nothex,90,photo,propaganda,other,high,,members,GREEN,x\n")                   // line 32
+	csv.WriteString("md5,0123456789abcdef0123456789abcdef,,photo,,other,,,members,GREEN,x\n")         // line 33: no label
 	fmt.Fprintf(&csv, "pdq,%s,20,photo,propaganda,other,,,members,GREEN,x\n", storetest.PDQValue(99)) // line 34: low quality
 	fmt.Fprintf(&csv, "pdq,%s,,photo,propaganda,other,,,owner,RED,private\n", storetest.PDQValue(100))
 	fmt.Fprintf(&csv, "url,https://Example.COM/a/../b?utm_source=x#f,,url,propaganda,other,,,members,AMBER+STRICT,x\n")
