@@ -275,14 +275,21 @@ func newSegment(ids []uint64, lo, hi [][2]uint64) *segment {
 	}
 	s.dirs = make([][]uint32, s.g.m)
 	s.ents = make([][]uint32, s.g.m)
+	// One goroutine per core, each with its own scratch buffer.
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := 0; i < s.g.m; i++ {
+	var next atomic.Int32
+	for w := 0; w < min(runtime.GOMAXPROCS(0), s.g.m); w++ {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			s.dirs[i], s.ents[i] = buildTable(lo, hi, uint(i*s.g.b), s.g)
+			defer wg.Done()
+			var tmp []uint64
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= s.g.m {
+					return
+				}
+				s.dirs[i], s.ents[i] = buildTable(lo, hi, uint(i*s.g.b), s.g, &tmp)
+			}
 		}()
 	}
 	wg.Wait()
@@ -290,31 +297,85 @@ func newSegment(ids []uint64, lo, hi [][2]uint64) *segment {
 }
 
 // buildTable counting-sorts the rows by the high bits of the part at bit
-// offset off.
-func buildTable(lo, hi [][2]uint64, off uint, g geometry) (dir, ent []uint32) {
+// offset off. Directories larger than the caches are built by a two-level
+// radix partition, so no pass scatters at random over a large array.
+// *tmp is scratch space, reused across calls.
+func buildTable(lo, hi [][2]uint64, off uint, g geometry, tmp *[]uint64) (dir, ent []uint32) {
 	dir = make([]uint32, 1<<g.dbits+1)
 	ent = make([]uint32, len(lo))
 	hi = hi[:len(lo)]
-	b, lb := uint(g.b), uint(g.lbits)
+	b, lb, rb := uint(g.b), uint(g.lbits), uint(g.rowBits)
+	lmask := uint32(1)<<lb - 1
+	const subBits = 12 // second-level directories of 4K buckets (16 KB)
+	if g.dbits <= subBits+2 || len(lo) < 1<<18 {
+		for i := range lo {
+			v := [4]uint64{lo[i][0], lo[i][1], hi[i][0], hi[i][1]}
+			dir[partKey(&v, off, b)>>lb+1]++
+		}
+		for k := 1; k < len(dir); k++ {
+			dir[k] += dir[k-1]
+		}
+		// Scatter using dir[k] as the cursor of bucket k, which leaves
+		// dir[k] at the end of bucket k = start of bucket k+1; shift back.
+		for i := range lo {
+			v := [4]uint64{lo[i][0], lo[i][1], hi[i][0], hi[i][1]}
+			key := partKey(&v, off, b)
+			k := key >> lb
+			ent[dir[k]] = (key&lmask)<<rb | uint32(i)
+			dir[k]++
+		}
+		copy(dir[1:], dir[:len(dir)-1])
+		dir[0] = 0
+		return dir, ent
+	}
+	// Level 1: partition (high key, entry) pairs by the top bits of the
+	// high key into tmp, in 2^(dbits−subBits) sequential streams.
+	shift := uint(subBits)
+	parts := 1 << (uint(g.dbits) - shift)
+	start := make([]int, parts+1)
 	for i := range lo {
 		v := [4]uint64{lo[i][0], lo[i][1], hi[i][0], hi[i][1]}
-		dir[partKey(&v, off, b)>>lb+1]++
+		start[partKey(&v, off, b)>>lb>>shift+1]++
 	}
-	for k := 1; k < len(dir); k++ {
-		dir[k] += dir[k-1]
+	for p := 1; p <= parts; p++ {
+		start[p] += start[p-1]
 	}
-	// Scatter using dir[k] as the cursor of bucket k, which leaves dir[k]
-	// at the end of bucket k = start of bucket k+1; shift back afterwards.
-	lmask, rb := uint32(1)<<lb-1, uint(g.rowBits)
+	if cap(*tmp) < len(lo) {
+		*tmp = make([]uint64, len(lo))
+	}
+	buf := (*tmp)[:len(lo)]
+	cur := slices.Clone(start[:parts])
 	for i := range lo {
 		v := [4]uint64{lo[i][0], lo[i][1], hi[i][0], hi[i][1]}
 		key := partKey(&v, off, b)
-		k := key >> lb
-		ent[dir[k]] = (key&lmask)<<rb | uint32(i)
-		dir[k]++
+		h := key >> lb
+		p := h >> shift
+		buf[cur[p]] = uint64(h)<<32 | uint64((key&lmask)<<rb|uint32(i))
+		cur[p]++
 	}
-	copy(dir[1:], dir[:len(dir)-1])
-	dir[0] = 0
+	// Level 2: within each partition, a counting sort over 2^subBits
+	// buckets whose directory slice and output range are cache-resident.
+	smask := uint64(1)<<shift - 1
+	for p := 0; p < parts; p++ {
+		seg := buf[start[p]:start[p+1]]
+		sub := dir[p<<shift : (p+1)<<shift+1]
+		for _, x := range seg {
+			sub[(x>>32)&smask+1]++
+		}
+		sub[0] = uint32(start[p])
+		for k := 1; k < len(sub); k++ {
+			sub[k] += sub[k-1]
+		}
+		for _, x := range seg {
+			k := (x >> 32) & smask
+			ent[sub[k]] = uint32(x)
+			sub[k]++
+		}
+		// sub[k] now holds the end of bucket k; shift back by one.
+		copy(sub[1:], sub[:len(sub)-1])
+		sub[0] = uint32(start[p])
+	}
+	dir[len(dir)-1] = uint32(len(lo))
 	return dir, ent
 }
 

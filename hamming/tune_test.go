@@ -110,3 +110,27 @@ func TestTune(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTuneBuild builds HAMMING_TUNE_N (first value) hashes of the
+// benchmark data (HAMMING_TUNE set).
+func BenchmarkTuneBuild(b *testing.B) {
+	dir := os.Getenv("HAMMING_TUNE")
+	if dir == "" {
+		b.Skip("set HAMMING_TUNE")
+	}
+	n := 1000000
+	if s := os.Getenv("HAMMING_TUNE_N"); s != "" {
+		n, _ = strconv.Atoi(strings.Split(s, ",")[0])
+	}
+	base, err := gen.ReadFile(filepath.Join(dir, "uniform_10M.bin"), n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = uint64(i)
+	}
+	for b.Loop() {
+		Build(ids, base)
+	}
+}

@@ -223,13 +223,28 @@ func ReadFile(path string, max int) ([][4]uint64, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if max < 0 {
-		if st, err := f.Stat(); err == nil {
-			hs, err := Read(f, int(st.Size()/32))
-			return hs, err
+	if st, err := f.Stat(); err == nil {
+		n := int(st.Size() / 32)
+		if max >= 0 {
+			n = min(n, max)
 		}
+		return readN(f, n)
 	}
 	return Read(f, max)
+}
+
+// readN reads exactly n hashes.
+func readN(r io.Reader, n int) ([][4]uint64, error) {
+	out := make([][4]uint64, n)
+	br := bufio.NewReaderSize(r, 1<<20)
+	var b [32]byte
+	for i := range out {
+		if _, err := io.ReadFull(br, b[:]); err != nil {
+			return out[:i], err
+		}
+		out[i] = Decode(b[:])
+	}
+	return out, nil
 }
 
 // WriteFile writes hashes to the named file.
