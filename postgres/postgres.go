@@ -92,12 +92,37 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 // The rows go straight into their tables rather than through a staging
 // table: they were classified under the write lock, which every writer
 // takes, so no other transaction can insert the same values before commit.
+//
+// A large load also refreshes the planner's statistics of the tables it
+// grows (ANALYZE after 10,000 new rows, then each time the rows loaded
+// double): planned on the statistics of a table a hundredth of its size,
+// the lookup of a batch's values degrades into scanning the whole index,
+// and the load becomes quadratic. Autovacuum would catch up eventually,
+// but not within one import, and it may be off.
 func (db *DB) SubmitBatch(ctx context.Context, next func() (int, *ksp.SubmissionInput, error), source string) (*ksp.BatchResult, error) {
-	return db.DB.SubmitBatchWith(ctx, next, source, copyNew)
+	loaded, analyzed := 0, 0
+	w := func(ctx context.Context, conn *sql.Conn, tx *sql.Tx, orgID string, now int64, rows []sqlstore.BulkRow) error {
+		if err := copyNew(ctx, conn, orgID, now, rows); err != nil {
+			return err
+		}
+		if loaded += len(rows); loaded >= analyzeAfter && loaded >= 2*analyzed {
+			if _, err := tx.ExecContext(ctx, `ANALYZE signals, submissions`); err != nil {
+				return fmt.Errorf("analyze: %w", err)
+			}
+			analyzed = loaded
+		}
+		return nil
+	}
+	return db.DB.SubmitBatchWith(ctx, next, source, w)
 }
 
-// copyNew is the COPY BulkWriter.
-func copyNew(ctx context.Context, conn *sql.Conn, _ *sql.Tx, orgID string, now int64, rows []sqlstore.BulkRow) error {
+// analyzeAfter is how many new rows a load adds before it first refreshes
+// the tables' statistics.
+const analyzeAfter = 10000
+
+// copyNew streams a batch's new signals, submissions and audience rows
+// with COPY on conn, inside the transaction open on it.
+func copyNew(ctx context.Context, conn *sql.Conn, orgID string, now int64, rows []sqlstore.BulkRow) error {
 	return conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {

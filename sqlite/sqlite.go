@@ -27,7 +27,13 @@ var Dialect = sqlstore.Dialect{
 // migrations.
 func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, error) {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	// cache_size: 64 MiB of page cache per connection (SQLite's default
+	// is 2 MiB), so that bulk loads and index loads keep the B-tree pages
+	// they revisit instead of re-reading them: it halves the time of a
+	// 300k-row import (docs/bench-stores.md). wal_autocheckpoint: check-
+	// point every 64 MiB of WAL instead of 4 MiB, so that a page written by
+	// many transactions in a row is copied back once.
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-65536)", "wal_autocheckpoint(16384)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

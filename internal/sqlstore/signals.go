@@ -1183,8 +1183,14 @@ func (tx *Tx) classify(orgID string, batch []batchRec, first int64) (fast []Bulk
 	existing := map[key]known{}
 	for typ, values := range byType {
 		ph := strings.TrimSuffix(strings.Repeat("?,", len(values)), ",")
-		rows, err := tx.query(`SELECT sig.value, s.digest, s.retracted_at IS NOT NULL FROM signals sig LEFT JOIN submissions s ON s.signal_id = sig.id AND s.org_id = ?
-			WHERE sig.type = ? AND sig.value IN (`+ph+`)`, append([]any{orgID, typ}, values...)...)
+		// Correlated subqueries rather than a join: each is one probe of
+		// the (signal_id, org_id) index, whatever the planner believes of
+		// the table sizes (a join planned on stale statistics during a
+		// large load scanned every submission of the org, per batch).
+		rows, err := tx.query(`SELECT sig.value,
+			(SELECT s.digest FROM submissions s WHERE s.signal_id = sig.id AND s.org_id = ?),
+			(SELECT s.retracted_at IS NOT NULL FROM submissions s WHERE s.signal_id = sig.id AND s.org_id = ?)
+			FROM signals sig WHERE sig.type = ? AND sig.value IN (`+ph+`)`, append([]any{orgID, orgID, typ}, values...)...)
 		if err != nil {
 			return nil, nil, 0, nil, fmt.Errorf("find signals: %w", err)
 		}
