@@ -60,6 +60,11 @@ func NewID() string {
 	b[6] = 0x70 | byte(ctr>>8)&0x0f
 	b[7] = byte(ctr)
 	b[8] = b[8]&0x3f | 0x80
+	return FormatUUID(b)
+}
+
+// FormatUUID renders 16 bytes as a lower-case hex UUID string.
+func FormatUUID(b [16]byte) string {
 	var s [36]byte
 	hex.Encode(s[0:8], b[0:4])
 	s[8] = '-'
@@ -71,6 +76,16 @@ func NewID() string {
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
 	return string(s[:])
+}
+
+// ParseUUID is the inverse of FormatUUID (ok is false for anything that is
+// not a lower-case hex UUID).
+func ParseUUID(s string) (b [16]byte, ok bool) {
+	if !ValidID(s) {
+		return b, false
+	}
+	_, err := hex.Decode(b[:], []byte(s[0:8]+s[9:13]+s[14:18]+s[19:23]+s[24:36]))
+	return b, err == nil
 }
 
 // ValidID reports whether s has the shape of a KSP identifier (a UUID in

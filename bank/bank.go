@@ -78,30 +78,6 @@ func New(store ksp.SignalService, log *slog.Logger) *Bank {
 		negVals: map[string]bool{}, negIDs: map[string]bool{}, owners: map[string]string{}, counts: map[[2]string][2]int{}}
 }
 
-func parseID(s string) ([16]byte, bool) {
-	var id [16]byte
-	if len(s) != 36 {
-		return id, false
-	}
-	h := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36]
-	_, err := hex.Decode(id[:], []byte(h))
-	return id, err == nil
-}
-
-func formatID(id [16]byte) string {
-	var b [36]byte
-	hex.Encode(b[0:8], id[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], id[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], id[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], id[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], id[10:])
-	return string(b[:])
-}
-
 // words parses a 64-hex-digit hash into the index's representation.
 func words(v string) ([4]uint64, bool) {
 	var b [32]byte
@@ -141,7 +117,7 @@ func (b *Bank) intern(s string) string {
 // compact turns a full state into an entry. Callers hold b.mu for writing
 // (interning).
 func (b *Bank) compact(st *ksp.SignalState) (entry, bool) {
-	id, ok := parseID(st.ID)
+	id, ok := ksp.ParseUUID(st.ID)
 	if !ok {
 		return entry{}, false
 	}
@@ -436,7 +412,7 @@ func (b *Bank) hit(e *entry, v ksp.Viewer, dist int) (ksp.MatchHit, bool) {
 			fb[ksp.Verdicts[i]] = int(n)
 		}
 	}
-	h.SignalID = formatID(e.id)
+	h.SignalID = ksp.FormatUUID(e.id)
 	h.Confidence = ksp.Confidence(active, fb)
 	h.Actionable, h.NotActionable = e.actionable, e.reason
 	if active == 0 && h.Actionable {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/bank"
 	"github.com/kspplatform/ksp/filehash"
 	"github.com/kspplatform/ksp/signalio"
 )
@@ -274,44 +275,16 @@ func (s *Server) matchImage(r *http.Request) (any, error) {
 	out := ImageMatchBody{MD5: res.MD5, SHA256: res.SHA256, PDQ: res.PDQ.String(), Matches: []ksp.MatchHit{}}
 	q := res.Quality
 	out.Quality = &q
-	queries := []ksp.MatchQuery{{Type: ksp.TypeMD5, Value: res.MD5}, {Type: ksp.TypeSHA256, Value: res.SHA256}}
-	if res.Quality >= ksp.MinPDQQuality {
-		queries = append(queries, ksp.MatchQuery{Type: ksp.TypePDQ, Value: out.PDQ})
-		// The rotations and mirrors of the image: content flipped to evade
-		// a bank still matches. Distances are to the nearest variant.
-		if res.Dihedral != nil {
-			for _, h := range res.Dihedral[1:] {
-				queries = append(queries, ksp.MatchQuery{Type: ksp.TypePDQ, Value: h.String()})
-			}
-		}
-	} else {
+	queries, skipped := bank.ImageQueries(res)
+	if skipped {
 		out.PDQSkipped = fmt.Sprintf("PDQ quality %d is below %d: too little detail to match perceptually", res.Quality, ksp.MinPDQQuality)
 	}
 	results, err := s.cfg.Matcher.Match(r.Context(), queries, th)
 	if err != nil {
 		return nil, err
 	}
-	best := map[string]int{}
-	for _, qr := range results {
-		for _, m := range qr.Matches {
-			if i, ok := best[m.SignalID]; !ok {
-				best[m.SignalID] = len(out.Matches)
-				out.Matches = append(out.Matches, m)
-			} else if m.Distance < out.Matches[i].Distance {
-				out.Matches[i] = m
-			}
-		}
-	}
-	sortHits(out.Matches)
+	out.Matches = bank.Merge(results)
 	return out, nil
-}
-
-func sortHits(h []ksp.MatchHit) {
-	for i := 1; i < len(h); i++ {
-		for j := i; j > 0 && h[j].Distance < h[j-1].Distance; j-- {
-			h[j], h[j-1] = h[j-1], h[j]
-		}
-	}
 }
 
 func (s *Server) listNegatives(r *http.Request) (any, error) {

@@ -8,9 +8,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"slices"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/bank"
 	"github.com/kspplatform/ksp/filehash"
 )
 
@@ -203,33 +203,15 @@ func (s *Server) checkImage(w http.ResponseWriter, r *http.Request) error {
 	}
 	res := &CheckResult{FileName: up.name, Format: h.Format, Width: h.Width, Height: h.Height, PDQ: h.PDQ.String(), Quality: h.Quality,
 		MD5: h.MD5, SHA256: h.SHA256, Dihedral: dihedral, Matches: []ksp.MatchHit{}}
-	queries := []ksp.MatchQuery{{Type: ksp.TypeMD5, Value: h.MD5}, {Type: ksp.TypeSHA256, Value: h.SHA256}}
-	if h.Quality >= ksp.MinPDQQuality {
-		queries = append(queries, ksp.MatchQuery{Type: ksp.TypePDQ, Value: res.PDQ})
-		if h.Dihedral != nil {
-			for _, v := range h.Dihedral[1:] {
-				queries = append(queries, ksp.MatchQuery{Type: ksp.TypePDQ, Value: v.String()})
-			}
-		}
-	} else {
+	queries, skipped := bank.ImageQueries(h)
+	if skipped {
 		res.PDQSkipped = fmt.Sprintf("PDQ quality %d is below %d: the image has too little detail to match perceptually, so only the exact hashes were matched.", h.Quality, ksp.MinPDQQuality)
 	}
 	results, err := s.cfg.Matcher.Match(r.Context(), queries, ksp.DefaultThreshold)
 	if err != nil {
 		return err
 	}
-	best := map[string]int{}
-	for _, qr := range results {
-		for _, m := range qr.Matches {
-			if i, ok := best[m.SignalID]; !ok {
-				best[m.SignalID] = len(res.Matches)
-				res.Matches = append(res.Matches, m)
-			} else if m.Distance < res.Matches[i].Distance {
-				res.Matches[i] = m
-			}
-		}
-	}
-	slices.SortStableFunc(res.Matches, func(x, y ksp.MatchHit) int { return x.Distance - y.Distance })
+	res.Matches = bank.Merge(results)
 	return s.checkPage(w, r, http.StatusOK, p, res)
 }
 
