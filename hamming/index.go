@@ -302,8 +302,8 @@ func mergeSources(mems []*memtable, segs []*segment) *segment {
 	return newSegment(sids, lo, hi)
 }
 
-// Search returns every stored value within distance d of q (d ≤ 0 means
-// equal values only; d < 0 matches nothing), sorted by distance then id.
+// Search returns every stored value within distance d of q (d = 0: equal
+// values only; d < 0 matches nothing), sorted by distance then id.
 func (ix *Index) Search(q [4]uint64, d int) []Match {
 	s := ix.st.Load()
 	if s == nil || d < 0 {

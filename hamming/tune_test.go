@@ -134,3 +134,44 @@ func BenchmarkTuneBuild(b *testing.B) {
 		Build(ids, base)
 	}
 }
+
+// TestTuneAdd adds HAMMING_TUNE_N (first value) hashes one at a time and
+// reports the time, the segments and the query latency before and after
+// Compact.
+func TestTuneAdd(t *testing.T) {
+	dir := os.Getenv("HAMMING_TUNE")
+	if dir == "" {
+		t.Skip("set HAMMING_TUNE to the pdqbench data directory")
+	}
+	n := 1000000
+	if s := os.Getenv("HAMMING_TUNE_N"); s != "" {
+		n, _ = strconv.Atoi(strings.Split(s, ",")[0])
+	}
+	base, err := gen.ReadFile(filepath.Join(dir, "uniform_10M.bin"), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := gen.Queries(base, 1000, 107)
+	ix := New()
+	t0 := time.Now()
+	for i, v := range base {
+		ix.Add(uint64(i), v)
+	}
+	t.Logf("%d Adds: %.2f s (%.0f ns each)", n, time.Since(t0).Seconds(), float64(time.Since(t0).Nanoseconds())/float64(n))
+	p50 := func() float64 {
+		lat := make([]time.Duration, len(qs))
+		for i, q := range qs {
+			t0 := time.Now()
+			ix.Search(q, 31)
+			lat[i] = time.Since(t0)
+		}
+		slices.Sort(lat)
+		return float64(lat[len(lat)/2].Nanoseconds()) / 1e3
+	}
+	st := ix.Stats()
+	t.Logf("before Compact: %d segments, %d rows, %.1f bytes/value, p50 %.0f µs", st.Segments, st.Rows, float64(st.Bytes)/float64(n), p50())
+	t0 = time.Now()
+	ix.Compact()
+	st = ix.Stats()
+	t.Logf("Compact %.2f s: %d segments, %.1f bytes/value, p50 %.0f µs", time.Since(t0).Seconds(), st.Segments, float64(st.Bytes)/float64(n), p50())
+}
