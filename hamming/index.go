@@ -311,7 +311,7 @@ func (ix *Index) Search(q [4]uint64, d int) []Match {
 	}
 	sc := scratchPool.Get().(*scratch)
 	ms := s.search(&q, d, sc)
-	scratchPool.Put(sc)
+	putScratch(sc)
 	return ms
 }
 
@@ -332,7 +332,7 @@ func (ix *Index) SearchBatch(qs [][4]uint64, d int) [][]Match {
 		go func() {
 			defer wg.Done()
 			sc := scratchPool.Get().(*scratch)
-			defer scratchPool.Put(sc)
+			defer putScratch(sc)
 			for {
 				i := int(next.Add(chunk)) - chunk
 				if i >= len(qs) {

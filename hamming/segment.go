@@ -441,6 +441,27 @@ type scratch struct {
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
+// maxKept is the largest buffer (in elements) a scratch keeps for reuse, so
+// that one query at a large distance does not pin a large buffer.
+const maxKept = 1 << 20
+
+// putScratch returns sc to the pool, dropping oversized buffers.
+func putScratch(sc *scratch) {
+	if cap(sc.ranges) > 3*maxKept {
+		sc.ranges = nil
+	}
+	if cap(sc.cands) > maxKept {
+		sc.cands = nil
+	}
+	if cap(sc.surv) > maxKept {
+		sc.surv = nil
+	}
+	if cap(sc.out) > maxKept/16 {
+		sc.out = nil
+	}
+	scratchPool.Put(sc)
+}
+
 // search appends the live rows within d of q to out.
 func (s *segment) search(q *[4]uint64, d int, sc *scratch, out []rawMatch) []rawMatch {
 	if len(s.ids) == 0 || s.nAlive.Load() == 0 {
