@@ -227,6 +227,10 @@ func pickSources(s *state, all bool) (mems []*memtable, segs []*segment) {
 	return mems, segs
 }
 
+// mergeHook, if set, runs in the merge goroutine after the sources are
+// picked and before they are read (tests only).
+var mergeHook func(*Index)
+
 // mergeLoop runs merges until there is nothing left to merge; with all,
 // the first merge takes every segment.
 func (ix *Index) mergeLoop(all bool) {
@@ -249,6 +253,9 @@ func (ix *Index) mergeLoop(all bool) {
 		ix.pending = ix.pending[:0]
 		ix.mu.Unlock()
 
+		if mergeHook != nil {
+			mergeHook(ix)
+		}
 		seg := mergeSources(mems, segs)
 
 		ix.mu.Lock()

@@ -442,3 +442,50 @@ func TestBuildTableRadix(t *testing.T) {
 		}
 	}
 }
+
+// TestMutationDuringMerge removes, replaces and re-adds values of the merge
+// sources while a merge is between picking and swapping, and checks that
+// the merged result reflects every change.
+func TestMutationDuringMerge(t *testing.T) {
+	n := 3 * memCap
+	vals := gen.Base(gen.Clustered, 2*n, 41)
+	ix := New()
+	ref := map[uint64][4]uint64{}
+	for i := 0; i < n; i++ {
+		ix.Add(uint64(i), vals[i])
+		ref[uint64(i)] = vals[i]
+	}
+	ix.Compact()
+	calls := 0
+	mergeHook = func(ix *Index) {
+		calls++
+		for i := 0; i < n; i += 7 {
+			ix.Remove(uint64(i)) // in a source: logged and replayed
+		}
+		for i := 3; i < n; i += 11 {
+			ix.Add(uint64(i), vals[n+i]) // replaced: the old copy must go
+		}
+	}
+	defer func() { mergeHook = nil }()
+	for i := 0; i < n; i += 7 {
+		delete(ref, uint64(i))
+	}
+	for i := 3; i < n; i += 11 {
+		ref[uint64(i)] = vals[n+i]
+	}
+	// A new value makes Compact merge the segment with the memtable.
+	ix.Add(uint64(2*n), vals[2*n-1])
+	ref[uint64(2*n)] = vals[2*n-1]
+	ix.Compact()
+	mergeHook = nil
+	if calls == 0 {
+		t.Fatal("merge hook never ran")
+	}
+	if ix.Len() != len(ref) {
+		t.Fatalf("Len = %d, want %d", ix.Len(), len(ref))
+	}
+	qs := queriesFor(vals, 20, 42)
+	checkAgainst(t, ix, ref, qs)
+	ix.Compact()
+	checkAgainst(t, ix, ref, qs)
+}
