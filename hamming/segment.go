@@ -216,7 +216,7 @@ func makePlan(n int, g geometry, d int) plan {
 	t, cost := thresholds(n, g, d)
 	// The model underestimates large probes (their buffers outgrow the
 	// caches), so the index must look 1.55 times cheaper than the scan; this
-	// reproduces the measured crossovers (d ≈ 54 at 100k rows, 50 at 1M,
+	// reproduces the measured crossovers (d ≈ 54 at 100k rows, 52 at 1M,
 	// 54 at 10M).
 	if t == nil || (1.55*cost >= costScan*float64(n) && !forceIndex) {
 		return plan{scan: true}
