@@ -50,7 +50,8 @@
 // removal clears a bit in an atomically updated liveness bitmap; addition
 // appends to the active memtable and publishes the new length atomically.
 // Full memtables are frozen and merged into segments by one background
-// goroutine (size-tiered, so at most about log2(N/4096) segments); the
+// goroutine (size-tiered by a factor of 8, so at most about log8(N/4096)
+// segments: 3 at 1M); the
 // merged segment replaces its sources with one atomic pointer swap, after
 // the removals made during the merge have been applied to it. See [Index].
 //

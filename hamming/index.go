@@ -203,10 +203,17 @@ func (ix *Index) Compact() {
 	ix.mergeLoop(true)
 }
 
+// mergeRatio: a segment is merged into a merge whose other sources hold
+// at least 1/mergeRatio of its size. Larger ratios mean fewer segments for
+// searches to probe (each probe costs about the same whatever the segment's
+// size) and more merge work.
+var mergeRatio int64 = 8
+
 // pickSources chooses what to merge: all frozen memtables plus, from the
-// smallest segment up, each segment no larger than twice what is already
-// picked (size-tiered, so sizes at least double along the list), and any
-// segment that is more than half dead. With all, everything is picked.
+// smallest segment up, each segment no larger than mergeRatio times what is
+// already picked (size-tiered, so sizes grow by more than mergeRatio along
+// the list), and any segment that is more than half dead. With all,
+// everything is picked.
 func pickSources(s *state, all bool) (mems []*memtable, segs []*segment) {
 	mems = s.frozen
 	size := int64(0)
@@ -216,7 +223,7 @@ func pickSources(s *state, all bool) (mems []*memtable, segs []*segment) {
 	for i := len(s.segs) - 1; i >= 0; i-- {
 		g := s.segs[i]
 		a := g.nAlive.Load()
-		if all || a <= 2*size || a < int64(len(g.ids))/2 {
+		if all || a <= mergeRatio*size || a < int64(len(g.ids))/2 {
 			segs = append(segs, g)
 			size += a
 		}
