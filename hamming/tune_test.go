@@ -168,6 +168,17 @@ func TestTuneAdd(t *testing.T) {
 		slices.Sort(lat)
 		return float64(lat[len(lat)/2].Nanoseconds()) / 1e3
 	}
+	t0 = time.Now()
+	for {
+		ix.mu.Lock()
+		m := ix.merging
+		ix.mu.Unlock()
+		if !m {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("background merges finished %.2f s later", time.Since(t0).Seconds())
 	st := ix.Stats()
 	t.Logf("before Compact: %d segments, %d rows, %.1f bytes/value, p50 %.0f µs", st.Segments, st.Rows, float64(st.Bytes)/float64(n), p50())
 	t0 = time.Now()
