@@ -325,19 +325,27 @@ func TestMasksOfWeight(t *testing.T) {
 			t.Errorf("masksOfWeight(%d,%d): %d masks, want %d", tc.b, tc.w, len(ms), tc.n)
 		}
 		for _, m := range ms {
-			if c := popcount32(m); c != tc.w || m>>tc.b != 0 {
+			if c := slowPopcount(m); c != tc.w || m>>tc.b != 0 {
 				t.Errorf("bad mask %b", m)
 			}
 		}
 	}
 }
 
-func popcount32(x uint32) int {
+func slowPopcount(x uint32) int {
 	n := 0
 	for ; x != 0; x &= x - 1 {
 		n++
 	}
 	return n
+}
+
+func TestPopcount32(t *testing.T) {
+	for _, x := range []uint32{0, 1, 3, 0x80000000, 0xffffffff, 0x12345678, 0xdeadbeef} {
+		if got, want := int(popcount32(x)), slowPopcount(x); got != want {
+			t.Errorf("popcount32(%#x) = %d, want %d", x, got, want)
+		}
+	}
 }
 
 func TestPlanPigeonhole(t *testing.T) {

@@ -624,24 +624,40 @@ func touch(ent, ranges []uint32) (uint32, int) {
 
 // filter writes to dst the rows of the entries in ranges whose inline low
 // key bits are within the range's allowed distance of qlow, and returns
-// their number.
+// their number. Most ranges allow distance 0 (their high key already uses
+// the whole threshold) and take an equality loop; the others count bits
+// with a call-free popcount (math/bits would leave a fallback call in the
+// loop on GOAMD64=v1, which makes the compiler spill every variable).
 func filter(dst, ent, ranges []uint32, qlow uint32, rb uint) int {
 	rowMask := uint32(1)<<rb - 1
 	n := 0
 	for j := 0; j+2 < len(ranges); j += 3 {
 		es := ent[ranges[j]:ranges[j+1]]
-		allowed := int(ranges[j+2])
 		out := dst[n:]
 		out = out[:len(es)]
 		k := 0
-		for _, e := range es {
-			out[k] = e & rowMask
-			c := bits.OnesCount32(e>>rb ^ qlow)
-			k += int(uint(allowed-c)>>63 ^ 1)
+		if allowed := ranges[j+2]; allowed == 0 {
+			for _, e := range es {
+				out[k] = e & rowMask
+				k += int((e>>rb ^ qlow - 1) >> 31)
+			}
+		} else {
+			for _, e := range es {
+				out[k] = e & rowMask
+				k += int((allowed-popcount32(e>>rb^qlow))>>31 ^ 1)
+			}
 		}
 		n += k
 	}
 	return n
+}
+
+// popcount32 counts the set bits of x without branches or calls.
+func popcount32(x uint32) uint32 {
+	x -= (x >> 1) & 0x55555555
+	x = x&0x33333333 + (x>>2)&0x33333333
+	x = (x + x>>4) & 0x0f0f0f0f
+	return x * 0x01010101 >> 24
 }
 
 // filterLow writes to dst the rows whose low half is within d of q's and
