@@ -1035,8 +1035,8 @@ func (db *DB) FindNegatives(ctx context.Context, p ksp.Page) ([]*ksp.NegativeEnt
 	return out, next, nil
 }
 
-// SignalStates streams full states for the matcher: the given ids, or with
-// ids nil every signal, in pages by id.
+// SignalStates loads full states for the matcher and exports: the given
+// ids, or with ids nil every signal, streamed in id order in one pass.
 func (db *DB) SignalStates(ctx context.Context, ids []string, fn func(*ksp.SignalState) error) error {
 	if ids != nil {
 		m, err := db.loadStates(ctx, db.sql, ids)
@@ -1052,33 +1052,7 @@ func (db *DB) SignalStates(ctx context.Context, ids []string, fn func(*ksp.Signa
 		}
 		return nil
 	}
-	const page = 20000
-	after := ""
-	for {
-		var hiN sql.NullString
-		if err := db.queryRow(ctx, `SELECT MAX(id) FROM (SELECT id FROM signals WHERE id > ? ORDER BY id LIMIT `+fmt.Sprint(page)+`) p`, after).Scan(&hiN); err != nil {
-			return fmt.Errorf("signal states: %w", err)
-		}
-		if !hiN.Valid {
-			return nil
-		}
-		hi := hiN.String
-		m := make(map[string]*ksp.SignalState, page)
-		if err := db.loadStatesWhere(ctx, db.sql, "sig.id > ? AND sig.id <= ?", "s.signal_id > ? AND s.signal_id <= ?", "f.signal_id > ? AND f.signal_id <= ?", []any{after, hi}, m, false); err != nil {
-			return err
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if err := fn(m[k]); err != nil {
-				return err
-			}
-		}
-		after = hi
-	}
+	return db.streamStates(ctx, fn)
 }
 
 // SignalChangesSince returns the signals changed after seq and the newest
