@@ -195,8 +195,10 @@ func (s *Server) wrap(rt *Route) http.Handler {
 		code := sw.status
 		s.reqs.WithLabelValues(name, http.StatusText(code)).Inc()
 		s.dur.WithLabelValues(name).Observe(time.Since(start).Seconds())
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", name, "status", code,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "actor", actor.AuditName(), "ip", s.ClientIP(r).String())
+		if s.log.Enabled(r.Context(), slog.LevelInfo) {
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", name, "status", code,
+				"duration_ms", float64(time.Since(start).Microseconds())/1000, "actor", actor.AuditName(), "ip", s.ClientIP(r).String())
+		}
 	})
 }
 

@@ -261,9 +261,13 @@ func (db *DB) ActorForKey(ctx context.Context, key string) (*ksp.Actor, error) {
 		orgStatus string
 		role      sql.NullString
 	)
-	err := db.queryRow(ctx, `SELECT k.id, k.org_id, k.user_id, k.scopes, k.expires_at, k.last_used, k.revoked_at, o.kind, o.status, u.role
+	stmt, err := db.prepared(ctx, `SELECT k.id, k.org_id, k.user_id, k.scopes, k.expires_at, k.last_used, k.revoked_at, o.kind, o.status, u.role
 		FROM api_keys k JOIN orgs o ON o.id = k.org_id LEFT JOIN users u ON u.id = k.user_id
-		WHERE k.secret_hash = ?`, ksp.HashSecret(key)).Scan(&a.APIKeyID, &a.OrgID, &userID, &scopes, &exp, &last, &rev, &a.OrgKind, &orgStatus, &role)
+		WHERE k.secret_hash = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("resolve key: %w", err)
+	}
+	err = stmt.QueryRowContext(ctx, ksp.HashSecret(key)).Scan(&a.APIKeyID, &a.OrgID, &userID, &scopes, &exp, &last, &rev, &a.OrgKind, &orgStatus, &role)
 	if isNoRows(err) {
 		return nil, bad
 	}

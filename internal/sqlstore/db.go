@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kspplatform/ksp"
@@ -49,6 +50,9 @@ type DB struct {
 	d      Dialect
 	log    *slog.Logger
 	closer func() error
+	// stmts caches prepared statements of hot read paths (key lookups
+	// run on every API request), so SQL is not parsed again each time.
+	stmts sync.Map // query → *sql.Stmt
 	// beforeCommit, when set by a test, runs just before each write
 	// commits, to widen the window in which transactions interleave.
 	beforeCommit func()
@@ -75,8 +79,26 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 // Dialect returns the dialect.
 func (db *DB) Dialect() Dialect { return db.d }
 
+// prepared returns a cached prepared statement for q (placeholders
+// rebound). Only fixed query strings of hot paths belong here.
+func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.sql.PrepareContext(ctx, db.rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
 // Close closes the pool.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	err := db.sql.Close()
 	if db.closer != nil {
 		if cerr := db.closer(); err == nil {
