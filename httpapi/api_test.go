@@ -23,7 +23,7 @@ import (
 )
 
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 	api *httpapi.Server
 	fx  *storetest.Fixture
@@ -32,7 +32,7 @@ type env struct {
 	keys map[string]string
 }
 
-func newEnv(t *testing.T, cfg httpapi.Config) *env {
+func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), quiet)
 	if err != nil {

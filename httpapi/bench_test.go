@@ -16,9 +16,7 @@ import (
 // metrics) against a small bank, so that the cost is the request's, not
 // the index's.
 func BenchmarkMatchRequest(b *testing.B) {
-	t := &testing.T{}
-	e := newEnv(t, httpapi.Config{KeyRate: 1e9, KeyBurst: 1e9, IPRate: 1e9, IPBurst: 1e9})
-	e.t = t
+	e := newEnv(b, httpapi.Config{KeyRate: 1e9, KeyBurst: 1e9, IPRate: 1e9, IPBurst: 1e9})
 	for i := 0; i < 100; i++ {
 		e.do("POST", "/api/v1/signals", e.keys["admin"], submission(i, ksp.DistMembers, ksp.TLPGreen))
 	}

@@ -96,7 +96,7 @@ type Fixture struct {
 }
 
 // NewFixture creates three member orgs and their users.
-func NewFixture(t *testing.T, db Store) *Fixture {
+func NewFixture(t testing.TB, db Store) *Fixture {
 	t.Helper()
 	f := &Fixture{DB: db}
 	ctx := Staff()
@@ -130,7 +130,7 @@ func NewFixture(t *testing.T, db Store) *Fixture {
 }
 
 // StaffOrg returns the staff org as stored.
-func (f *Fixture) StaffOrg(t *testing.T) *ksp.Org {
+func (f *Fixture) StaffOrg(t testing.TB) *ksp.Org {
 	o, err := f.DB.FindOrgByID(Staff(), ksp.StaffOrgID)
 	if err != nil {
 		t.Fatal(err)
