@@ -1,57 +1,18 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"net/url"
-	"os"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/kspplatform/ksp/postgres/pgtest"
 )
-
-// freshPostgres returns the URL of an empty schema in the database named by
-// KSP_TEST_POSTGRES, dropped when the test ends.
-func freshPostgres(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("KSP_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("PostgreSQL tests skipped: set KSP_TEST_POSTGRES=postgres://user@127.0.0.1:5432/db?sslmode=disable (.ci/run does)")
-	}
-	ctx := context.Background()
-	schema := fmt.Sprintf("ksp_cmd%d", rand.Uint64()>>1)
-	c, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect %s: %v", base, err)
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // TestServeDemoPostgres runs `serve --demo --db postgres://…` as the SQLite
 // default runs: the same key lines, a working API, and a second start that
 // revokes the first start's keys.
 func TestServeDemoPostgres(t *testing.T) {
-	db := freshPostgres(t)
+	db := pgtest.Schema(t)
 	keys := func(lines []string) []string {
 		var out []string
 		for _, l := range lines {
