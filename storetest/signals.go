@@ -397,6 +397,7 @@ func testSignalBadInput(t *testing.T, open Opener) {
 // line and field, and a re-run is unchanged.
 func testSignalBatch(t *testing.T, open Opener) {
 	db := open(t)
+	db.SetBatchSize(1000) // several batches from 2,500 records
 	f := NewFixture(t, db)
 	plat := As(f.Platform, f.PlatAdmin)
 	records := func() func() (int, *ksp.SubmissionInput, error) {

@@ -27,6 +27,8 @@ type Store interface {
 	Migrate(ctx context.Context) error
 	// SetBeforeCommit installs a hook run before every write commits.
 	SetBeforeCommit(fn func())
+	// SetBatchSize sets how many bulk records go in one transaction.
+	SetBatchSize(n int)
 	// AppendEvent records an event outside any other write.
 	AppendEvent(ctx context.Context, typ, objectID string, s ksp.Sharing, data any) (*ksp.Event, error)
 	// PruneChanges drops tombstones older than olderThan (staff).

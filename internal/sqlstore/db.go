@@ -53,10 +53,16 @@ type DB struct {
 	// stmts caches prepared statements of hot read paths (key lookups
 	// run on every API request), so SQL is not parsed again each time.
 	stmts sync.Map // query → *sql.Stmt
+	// batchSize overrides DefaultBatchSize (tests use small batches).
+	batchSize int
 	// beforeCommit, when set by a test, runs just before each write
 	// commits, to widen the window in which transactions interleave.
 	beforeCommit func()
 }
+
+// SetBatchSize sets how many bulk records go in one transaction (0: the
+// default).
+func (db *DB) SetBatchSize(n int) { db.batchSize = n }
 
 // SetBeforeCommit installs a hook run before every write commits (tests use
 // it to make transactions interleave).

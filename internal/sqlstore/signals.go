@@ -20,8 +20,12 @@ import (
 // older than what was pruned must resync.
 const ChangeRetention = 90 * 24 * time.Hour
 
-// batchSize is how many bulk records go in one transaction.
-const batchSize = 1000
+// DefaultBatchSize is how many bulk records go in one transaction. Larger
+// transactions write each hot index page to the log once per batch instead
+// of many times: 1M rows into SQLite took 66 s in batches of 1,000 and 51 s
+// in batches of 10,000 here, while a batch still holds the write lock for
+// well under a second.
+const DefaultBatchSize = 10000
 
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
@@ -433,7 +437,7 @@ type BulkRow struct {
 // the connection tx runs on, so that a writer can reach the driver (COPY).
 type BulkWriter func(ctx context.Context, conn *sql.Conn, tx *sql.Tx, orgID string, now int64, rows []BulkRow) error
 
-// SubmitBatch stores bulk records in transactions of batchSize records:
+// SubmitBatch stores bulk records in transactions of DefaultBatchSize records:
 // each good record is kept, each bad one reported by line and field. One
 // audit event per batch carries source (e.g. the file's SHA-256).
 func (db *DB) SubmitBatch(ctx context.Context, next func() (int, *ksp.SubmissionInput, error), source string) (*ksp.BatchResult, error) {
@@ -462,6 +466,10 @@ func (db *DB) SubmitBatchWith(ctx context.Context, next func() (int, *ksp.Submis
 		w = db.insertNew
 	}
 	res := &ksp.BatchResult{Rejected: []ksp.FieldError{}}
+	batchSize := db.batchSize
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
 	batch := make([]batchRec, 0, batchSize)
 	batchNo := 0
 	flush := func() error {
