@@ -688,6 +688,11 @@ type SignalService interface {
 	// SignalStates loads full states (no sharing cut) for the matcher.
 	// With ids nil it streams every signal of the given types.
 	SignalStates(ctx context.Context, ids []string, fn func(*SignalState) error) error
+	// IndexStates streams every signal with only what matching needs
+	// (sharing, labels, entity, retraction, feedback, resolution, negative).
+	IndexStates(ctx context.Context, fn func(*SignalState) error) error
+	// CountSignals returns how many signals are stored.
+	CountSignals(ctx context.Context) (int, error)
 	// SignalChangesSince returns the ids of signals changed after seq and
 	// the newest seq, for keeping an index in step.
 	SignalChangesSince(ctx context.Context, seq int64) ([]string, int64, error)

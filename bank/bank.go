@@ -153,11 +153,19 @@ func (b *Bank) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bank: %w", err)
 	}
-	var ids []uint64
-	var vals [][4]uint64
+	// Sized up front: growing a slice of a million entries copies it
+	// again and again, and the collector rescans each copy.
+	n, err := b.store.CountSignals(ctx)
+	if err != nil {
+		return fmt.Errorf("bank: %w", err)
+	}
+	n += n/64 + 1024 // signals added while loading
+	ids := make([]uint64, 0, n)
+	vals := make([][4]uint64, 0, n)
 	b.mu.Lock()
-	b.entries = b.entries[:0]
-	err = b.store.SignalStates(ctx, nil, func(st *ksp.SignalState) error {
+	b.entries = make([]entry, 0, n)
+	b.byID = make(map[[16]byte]uint32, n)
+	err = b.store.IndexStates(ctx, func(st *ksp.SignalState) error {
 		e, ok := b.compact(st)
 		if !ok {
 			return nil

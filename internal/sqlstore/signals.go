@@ -1060,7 +1060,23 @@ func (db *DB) SignalStates(ctx context.Context, ids []string, fn func(*ksp.Signa
 		}
 		return nil
 	}
-	return db.streamStates(ctx, fn)
+	return db.streamStates(ctx, false, fn)
+}
+
+// IndexStates streams every signal with only what matching needs: the
+// submissions' sharing, labels, entity and retraction, the feedback, the
+// resolution and the negative-bank flag.
+func (db *DB) IndexStates(ctx context.Context, fn func(*ksp.SignalState) error) error {
+	return db.streamStates(ctx, true, fn)
+}
+
+// CountSignals returns how many signals are stored (to size the matcher).
+func (db *DB) CountSignals(ctx context.Context) (int, error) {
+	var n int
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM signals`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count signals: %w", err)
+	}
+	return n, nil
 }
 
 // SignalChangesSince returns the signals changed after seq and the newest

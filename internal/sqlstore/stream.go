@@ -82,7 +82,7 @@ type orgInfo struct {
 // the negative bank are read first into memory (they are small beside the
 // bank). Basis reasons and policy versions are left out, as for the
 // matcher's and the export's needs.
-func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error) error {
+func (db *DB) streamStates(ctx context.Context, slim bool, fn func(*ksp.SignalState) error) error {
 	orgs := map[string]orgInfo{}
 	if err := db.each(ctx, `SELECT id, name, kind, named FROM orgs`, nil, func(rows *sql.Rows) error {
 		var id string
@@ -136,7 +136,7 @@ func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error)
 
 	// One ordered pass: reading ranges on several connections at once was
 	// slower here (the SQLite driver serialises on shared state).
-	return db.streamRange(ctx, orgs, audiences, func(st *ksp.SignalState) error {
+	return db.streamRange(ctx, slim, orgs, audiences, func(st *ksp.SignalState) error {
 		st.Feedback = feedback[st.ID]
 		st.Negative = negative[st.Type+":"+st.Value]
 		return fn(st)
@@ -144,8 +144,10 @@ func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error)
 }
 
 // streamRange reads every signal joined with its submissions, in id order,
-// and emits each complete state.
-func (db *DB) streamRange(ctx context.Context, orgs map[string]orgInfo, audiences map[string][]string, emit func(*ksp.SignalState) error) error {
+// and emits each complete state. slim reads only what matching needs
+// (sharing, labels, entity, retraction, resolution): decoding columns is
+// most of the cost, and the matcher loads the whole bank at start.
+func (db *DB) streamRange(ctx context.Context, slim bool, orgs map[string]orgInfo, audiences map[string][]string, emit func(*ksp.SignalState) error) error {
 	var cur *ksp.SignalState
 	send := func() error {
 		if cur == nil {
@@ -154,6 +156,52 @@ func (db *DB) streamRange(ctx context.Context, orgs map[string]orgInfo, audience
 		st := cur
 		cur = nil
 		return emit(st)
+	}
+	if slim {
+		err := db.each(ctx, `SELECT sig.id, sig.type, sig.value, sig.resolution, sig.resolved_at, sig.resolved_labels,
+		s.org_id, s.distribution, s.tlp, s.labels, s.entity_id, s.retracted_at, CASE WHEN s.distribution = 'audience' THEN s.id ELSE '' END
+		FROM signals sig JOIN submissions s ON s.signal_id = sig.id ORDER BY sig.id`, nil, func(rows *sql.Rows) error {
+			var (
+				sigID, value, resolution, entity   string
+				typ, resolvedLabels, dist, tlp, ls sql.RawBytes
+				resolvedAt, retracted              sql.NullInt64
+				s                                  ksp.Submission
+			)
+			if err := rows.Scan(&sigID, &typ, &value, &resolution, &resolvedAt, &resolvedLabels, &s.OrgID, &dist, &tlp, &ls, &entity, &retracted, &s.ID); err != nil {
+				return err
+			}
+			if cur == nil || cur.ID != sigID {
+				if err := send(); err != nil {
+					return err
+				}
+				cur = &ksp.SignalState{ID: sigID, Type: intern(typ), Value: value, Resolution: resolution, ResolvedAt: ptrTime(resolvedAt)}
+				if len(resolvedLabels) > 2 {
+					l, err := parseList(resolvedLabels)
+					if err != nil {
+						return err
+					}
+					cur.ResolvedLabels = l
+				}
+			}
+			var err error
+			if s.Labels, err = parseList(ls); err != nil {
+				return fmt.Errorf("signal %s labels: %w", sigID, err)
+			}
+			s.OrgKind = orgs[s.OrgID].kind
+			s.Distribution, s.TLP, s.EntityID = ksp.Distribution(intern(dist)), ksp.TLP(intern(tlp)), entity
+			if retracted.Valid {
+				s.Retracted = &ksp.Time{}
+			}
+			if s.Distribution == ksp.DistAudience {
+				s.Audience = audiences[s.ID]
+			}
+			cur.Submissions = append(cur.Submissions, &s)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return send()
 	}
 	err := db.each(ctx, `SELECT sig.id, sig.type, sig.value, sig.created_at, sig.resolution, sig.resolved_at, sig.resolved_labels,
 		s.id, s.org_id, s.distribution, s.tlp, s.quality, s.content_type, s.labels, s.basis, s.entity_id, s.incident_id, s.severity, s.flags, s.created_at, s.updated_at, s.retracted_at
