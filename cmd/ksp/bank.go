@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -29,7 +30,38 @@ func startBank(ctx context.Context, db ksp.SignalService, m *Main, c *common) (*
 		return nil, err
 	}
 	go b.Run(ctx, time.Second)
+	if p, ok := db.(interface {
+		PruneChanges(context.Context, time.Time) (int64, error)
+	}); ok {
+		go pruneChanges(ctx, p.PruneChanges, log)
+	}
 	return b, nil
+}
+
+// changeRetention is how long the changes feed keeps tombstones (API.md: at
+// least 90 days); older cursors get 410 resync_required.
+const changeRetention = 91 * 24 * time.Hour
+
+// pruneChanges drops feed tombstones past the retention, at start and every
+// six hours, until ctx ends. Several replicas pruning is harmless.
+func pruneChanges(ctx context.Context, prune func(context.Context, time.Time) (int64, error), log *slog.Logger) {
+	sys := ksp.NewContext(ctx, ksp.SystemActor("system:retention"))
+	t := time.NewTicker(6 * time.Hour)
+	defer t.Stop()
+	for {
+		n, err := prune(sys, time.Now().Add(-changeRetention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("pruning the changes feed failed", "err", err)
+		case n > 0:
+			log.Info("pruned the changes feed", "tombstones", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // orgActor acts for --org ID (default: the staff org) from the terminal,
