@@ -71,6 +71,20 @@ func parseList(b []byte) ([]string, error) {
 	return out, nil
 }
 
+// setResolvedLabels reads the labels staff set when relabelling ("[]" when
+// none).
+func setResolvedLabels(st *ksp.SignalState, b []byte) error {
+	if len(b) <= 2 {
+		return nil
+	}
+	l, err := parseList(b)
+	if err != nil {
+		return fmt.Errorf("signal %s resolved labels: %w", st.ID, err)
+	}
+	st.ResolvedLabels = l
+	return nil
+}
+
 type orgInfo struct {
 	name  string
 	kind  ksp.OrgKind
@@ -175,12 +189,8 @@ func (db *DB) streamRange(ctx context.Context, slim bool, orgs map[string]orgInf
 					return err
 				}
 				cur = &ksp.SignalState{ID: sigID, Type: intern(typ), Value: value, Resolution: resolution, ResolvedAt: ptrTime(resolvedAt)}
-				if len(resolvedLabels) > 2 {
-					l, err := parseList(resolvedLabels)
-					if err != nil {
-						return err
-					}
-					cur.ResolvedLabels = l
+				if err := setResolvedLabels(cur, resolvedLabels); err != nil {
+					return err
 				}
 			}
 			var err error
@@ -222,12 +232,8 @@ func (db *DB) streamRange(ctx context.Context, slim bool, orgs map[string]orgInf
 				return err
 			}
 			cur = &ksp.SignalState{ID: sigID, Type: intern([]byte(typ)), Value: value, Created: fromMicros(sigCreated), Resolution: resolution, ResolvedAt: ptrTime(resolvedAt)}
-			if len(resolvedLabels) > 2 {
-				l, err := parseList(resolvedLabels)
-				if err != nil {
-					return err
-				}
-				cur.ResolvedLabels = l
+			if err := setResolvedLabels(cur, resolvedLabels); err != nil {
+				return err
 			}
 		}
 		var err error
