@@ -165,25 +165,45 @@ func (b *Bank) Load(ctx context.Context) error {
 	b.mu.Lock()
 	b.entries = make([]entry, 0, n)
 	b.byID = make(map[[16]byte]uint32, n)
-	err = b.store.IndexStates(ctx, func(st *ksp.SignalState) error {
-		e, ok := b.compact(st)
-		if !ok {
-			return nil
-		}
-		n := uint32(len(b.entries))
-		b.entries = append(b.entries, e)
-		b.byID[e.id] = n
-		switch st.Type {
-		case ksp.TypePDQ:
-			if w, ok := words(st.Value); ok {
-				ids = append(ids, uint64(n))
-				vals = append(vals, w)
+	// Reading rows (the store) and compacting them (here) overlap on two
+	// goroutines; the channel hands over batches to keep its cost low.
+	batches := make(chan []*ksp.SignalState, 16)
+	compacted := make(chan struct{})
+	go func() {
+		defer close(compacted)
+		for batch := range batches {
+			for _, st := range batch {
+				e, ok := b.compact(st)
+				if !ok {
+					continue
+				}
+				n := uint32(len(b.entries))
+				b.entries = append(b.entries, e)
+				b.byID[e.id] = n
+				switch st.Type {
+				case ksp.TypePDQ:
+					if w, ok := words(st.Value); ok {
+						ids = append(ids, uint64(n))
+						vals = append(vals, w)
+					}
+				default:
+					b.exact[st.Type+":"+st.Value] = n
+				}
 			}
-		default:
-			b.exact[st.Type+":"+st.Value] = n
+		}
+	}()
+	batch := make([]*ksp.SignalState, 0, 256)
+	err = b.store.IndexStates(ctx, func(st *ksp.SignalState) error {
+		batch = append(batch, st)
+		if len(batch) == cap(batch) {
+			batches <- batch
+			batch = make([]*ksp.SignalState, 0, 256)
 		}
 		return nil
 	})
+	batches <- batch
+	close(batches)
+	<-compacted
 	if err == nil {
 		b.pdq = hamming.Build(ids, vals)
 	}
