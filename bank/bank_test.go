@@ -50,10 +50,64 @@ func TestMatchAgreesWithStore(t *testing.T) {
 			}
 		}
 	}
+	// Resolutions and feedback before loading exercise the load path;
+	// feedback after it, Sync.
+	before, _, err := db.FindSignals(storetest.Staff(), ksp.SignalFilter{Page: ksp.Page{Limit: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range before[:9] {
+		in := ksp.ResolveInput{Resolution: []string{"upheld", "relabelled", "removed"}[i%3], Reason: "test"}
+		if in.Resolution == "relabelled" {
+			in.Labels = []string{"manifesto", "recruitment"}
+		}
+		if _, err := db.GiveFeedback(actors[i%3], s.ID, ksp.FeedbackInput{Verdict: ksp.VerdictDisputed}); err != nil && ksp.ErrorCode(err) != ksp.ENOTFOUND {
+			t.Fatal(err)
+		}
+		if _, err := db.Resolve(storetest.Staff(), s.ID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
 	b := bank.New(db, quiet)
 	if err := b.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	check := func(stage string) {
+		t.Helper()
+		for vi, a := range append(actors, storetest.Staff()) {
+			for i := 0; i < n; i++ {
+				res, err := b.Match(a, []ksp.MatchQuery{{Type: "pdq", Value: storetest.PDQValue(i)}}, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				list, _, err := db.FindSignals(a, ksp.SignalFilter{Page: ksp.Page{Limit: 1000}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want *ksp.Signal
+				for _, s := range list {
+					if s.Value == storetest.PDQValue(i) {
+						want = s
+					}
+				}
+				got := res[0].Matches
+				if want == nil {
+					if len(got) != 0 {
+						t.Fatalf("%s, viewer %d, value %d: matcher shows a signal the store hides", stage, vi, i)
+					}
+					continue
+				}
+				if len(got) != 1 {
+					t.Fatalf("%s, viewer %d, value %d: %d matches, the store shows one", stage, vi, i, len(got))
+				}
+				h := got[0]
+				if h.SignalID != want.ID || !slices.Equal(h.Labels, want.Labels) || h.TLP != want.TLP || h.Confidence != want.Confidence || h.Actionable != want.Actionable || h.NotActionable != want.NotActionable {
+					t.Fatalf("%s, viewer %d, value %d:\nmatcher %+v\nstore   %+v", stage, vi, i, h, want)
+				}
+			}
+		}
+	}
+	check("after load")
 	// Feedback after loading exercises Sync.
 	all, _, err := db.FindSignals(storetest.Staff(), ksp.SignalFilter{Page: ksp.Page{Limit: 1000}})
 	if err != nil {
@@ -69,38 +123,7 @@ func TestMatchAgreesWithStore(t *testing.T) {
 	if err := b.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for vi, a := range append(actors, storetest.Staff()) {
-		for i := 0; i < n; i++ {
-			res, err := b.Match(a, []ksp.MatchQuery{{Type: "pdq", Value: storetest.PDQValue(i)}}, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			list, _, err := db.FindSignals(a, ksp.SignalFilter{Page: ksp.Page{Limit: 1000}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want *ksp.Signal
-			for _, s := range list {
-				if s.Value == storetest.PDQValue(i) {
-					want = s
-				}
-			}
-			got := res[0].Matches
-			if want == nil {
-				if len(got) != 0 {
-					t.Fatalf("viewer %d, value %d: matcher shows a signal the store hides", vi, i)
-				}
-				continue
-			}
-			if len(got) != 1 {
-				t.Fatalf("viewer %d, value %d: %d matches, the store shows one", vi, i, len(got))
-			}
-			h := got[0]
-			if h.SignalID != want.ID || !slices.Equal(h.Labels, want.Labels) || h.TLP != want.TLP || h.Confidence != want.Confidence || h.Actionable != want.Actionable || h.NotActionable != want.NotActionable {
-				t.Fatalf("viewer %d, value %d:\nmatcher %+v\nstore   %+v", vi, i, h, want)
-			}
-		}
-	}
+	check("after sync")
 }
 
 // TestConcurrentMatchAndSync matches while writes and syncs run (run it

@@ -136,21 +136,50 @@ func (db *DB) streamStates(ctx context.Context, slim bool, fn func(*ksp.SignalSt
 	}); err != nil {
 		return fmt.Errorf("signal states: feedback: %w", err)
 	}
+	// Audiences by submission id, and by signal and submitting org for the
+	// slim pass, which does not read submission ids.
 	audiences := map[string][]string{}
-	if err := db.each(ctx, `SELECT a.item_id, a.org_id FROM audiences a JOIN submissions s ON s.id = a.item_id ORDER BY a.org_id`, nil, func(rows *sql.Rows) error {
-		var item, org string
-		if err := rows.Scan(&item, &org); err != nil {
+	if err := db.each(ctx, `SELECT a.item_id, s.signal_id, s.org_id, a.org_id FROM audiences a JOIN submissions s ON s.id = a.item_id ORDER BY a.org_id`, nil, func(rows *sql.Rows) error {
+		var item, sig, owner, org string
+		if err := rows.Scan(&item, &sig, &owner, &org); err != nil {
 			return err
 		}
 		audiences[item] = append(audiences[item], org)
+		audiences[sig+"/"+owner] = append(audiences[sig+"/"+owner], org)
 		return nil
 	}); err != nil {
 		return fmt.Errorf("signal states: audiences: %w", err)
+	}
+	// Staff resolutions are rare: the slim pass takes them from here
+	// (every resolution is logged in feedback_log) instead of reading three
+	// more columns of every signal.
+	resolved := map[string]*ksp.SignalState{}
+	if slim {
+		if err := db.each(ctx, `SELECT id, resolution, resolved_at, resolved_labels FROM signals
+			WHERE id IN (SELECT signal_id FROM feedback_log WHERE kind = 'resolution')`, nil, func(rows *sql.Rows) error {
+			var st ksp.SignalState
+			var at sql.NullInt64
+			var labels sql.RawBytes
+			if err := rows.Scan(&st.ID, &st.Resolution, &at, &labels); err != nil {
+				return err
+			}
+			st.ResolvedAt = ptrTime(at)
+			if err := setResolvedLabels(&st, labels); err != nil {
+				return err
+			}
+			resolved[st.ID] = &st
+			return nil
+		}); err != nil {
+			return fmt.Errorf("signal states: resolutions: %w", err)
+		}
 	}
 
 	// One ordered pass: reading ranges on several connections at once was
 	// slower here (the SQLite driver serialises on shared state).
 	return db.streamRange(ctx, slim, orgs, audiences, func(st *ksp.SignalState) error {
+		if r := resolved[st.ID]; r != nil {
+			st.Resolution, st.ResolvedAt, st.ResolvedLabels = r.Resolution, r.ResolvedAt, r.ResolvedLabels
+		}
 		st.Feedback = feedback[st.ID]
 		st.Negative = negative[st.Type+":"+st.Value]
 		return fn(st)
@@ -172,26 +201,22 @@ func (db *DB) streamRange(ctx context.Context, slim bool, orgs map[string]orgInf
 		return emit(st)
 	}
 	if slim {
-		err := db.each(ctx, `SELECT sig.id, sig.type, sig.value, sig.resolution, sig.resolved_at, sig.resolved_labels,
-		s.org_id, s.distribution, s.tlp, s.labels, s.entity_id, s.retracted_at, CASE WHEN s.distribution = 'audience' THEN s.id ELSE '' END
+		err := db.each(ctx, `SELECT sig.id, sig.type, sig.value, s.org_id, s.distribution, s.tlp, s.labels, s.entity_id, s.retracted_at
 		FROM signals sig JOIN submissions s ON s.signal_id = sig.id ORDER BY sig.id`, nil, func(rows *sql.Rows) error {
 			var (
-				sigID, value, resolution, entity   string
-				typ, resolvedLabels, dist, tlp, ls sql.RawBytes
-				resolvedAt, retracted              sql.NullInt64
-				s                                  ksp.Submission
+				sigID, value, entity string
+				typ, dist, tlp, ls   sql.RawBytes
+				retracted            sql.NullInt64
+				s                    ksp.Submission
 			)
-			if err := rows.Scan(&sigID, &typ, &value, &resolution, &resolvedAt, &resolvedLabels, &s.OrgID, &dist, &tlp, &ls, &entity, &retracted, &s.ID); err != nil {
+			if err := rows.Scan(&sigID, &typ, &value, &s.OrgID, &dist, &tlp, &ls, &entity, &retracted); err != nil {
 				return err
 			}
 			if cur == nil || cur.ID != sigID {
 				if err := send(); err != nil {
 					return err
 				}
-				cur = &ksp.SignalState{ID: sigID, Type: intern(typ), Value: value, Resolution: resolution, ResolvedAt: ptrTime(resolvedAt)}
-				if err := setResolvedLabels(cur, resolvedLabels); err != nil {
-					return err
-				}
+				cur = &ksp.SignalState{ID: sigID, Type: intern(typ), Value: value}
 			}
 			var err error
 			if s.Labels, err = parseList(ls); err != nil {
@@ -203,7 +228,7 @@ func (db *DB) streamRange(ctx context.Context, slim bool, orgs map[string]orgInf
 				s.Retracted = &ksp.Time{}
 			}
 			if s.Distribution == ksp.DistAudience {
-				s.Audience = audiences[s.ID]
+				s.Audience = audiences[sigID+"/"+s.OrgID]
 			}
 			cur.Submissions = append(cur.Submissions, &s)
 			return nil
