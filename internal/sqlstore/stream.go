@@ -86,6 +86,7 @@ func setResolvedLabels(st *ksp.SignalState, b []byte) error {
 }
 
 type orgInfo struct {
+	id    string
 	name  string
 	kind  ksp.OrgKind
 	named bool
@@ -104,6 +105,7 @@ func (db *DB) streamStates(ctx context.Context, slim bool, fn func(*ksp.SignalSt
 		if err := rows.Scan(&id, &o.name, &o.kind, &o.named); err != nil {
 			return err
 		}
+		o.id = id
 		orgs[id] = o
 		return nil
 	}); err != nil {
@@ -201,15 +203,20 @@ func (db *DB) streamRange(ctx context.Context, slim bool, orgs map[string]orgInf
 		return emit(st)
 	}
 	if slim {
+		// Submissions come from slabs and org ids from the orgs table, so a
+		// row costs few allocations: the loader makes a million of them.
+		var slab []ksp.Submission
+		// Few distinct label lists exist: share one parsed copy of each
+		// (the matcher only reads them).
+		lists := map[string][]string{}
 		err := db.each(ctx, `SELECT sig.id, sig.type, sig.value, s.org_id, s.distribution, s.tlp, s.labels, s.entity_id, s.retracted_at
 		FROM signals sig JOIN submissions s ON s.signal_id = sig.id ORDER BY sig.id`, nil, func(rows *sql.Rows) error {
 			var (
-				sigID, value, entity string
-				typ, dist, tlp, ls   sql.RawBytes
-				retracted            sql.NullInt64
-				s                    ksp.Submission
+				sigID, value                    string
+				typ, org, dist, tlp, ls, entity sql.RawBytes
+				retracted                       sql.NullInt64
 			)
-			if err := rows.Scan(&sigID, &typ, &value, &s.OrgID, &dist, &tlp, &ls, &entity, &retracted); err != nil {
+			if err := rows.Scan(&sigID, &typ, &value, &org, &dist, &tlp, &ls, &entity, &retracted); err != nil {
 				return err
 			}
 			if cur == nil || cur.ID != sigID {
@@ -218,19 +225,37 @@ func (db *DB) streamRange(ctx context.Context, slim bool, orgs map[string]orgInf
 				}
 				cur = &ksp.SignalState{ID: sigID, Type: intern(typ), Value: value}
 			}
-			var err error
-			if s.Labels, err = parseList(ls); err != nil {
-				return fmt.Errorf("signal %s labels: %w", sigID, err)
+			if len(slab) == 0 {
+				slab = make([]ksp.Submission, 4096)
 			}
-			s.OrgKind = orgs[s.OrgID].kind
-			s.Distribution, s.TLP, s.EntityID = ksp.Distribution(intern(dist)), ksp.TLP(intern(tlp)), entity
+			s := &slab[0]
+			slab = slab[1:]
+			o, ok := orgs[string(org)]
+			if !ok {
+				o.id = string(org)
+			}
+			s.OrgID, s.OrgKind = o.id, o.kind
+			if len(entity) > 0 {
+				s.EntityID = string(entity)
+			}
+			if l, ok := lists[string(ls)]; ok {
+				s.Labels = l
+			} else {
+				l, err := parseList(ls)
+				if err != nil {
+					return fmt.Errorf("signal %s labels: %w", sigID, err)
+				}
+				lists[string(ls)] = l
+				s.Labels = l
+			}
+			s.Distribution, s.TLP = ksp.Distribution(intern(dist)), ksp.TLP(intern(tlp))
 			if retracted.Valid {
 				s.Retracted = &ksp.Time{}
 			}
 			if s.Distribution == ksp.DistAudience {
 				s.Audience = audiences[sigID+"/"+s.OrgID]
 			}
-			cur.Submissions = append(cur.Submissions, &s)
+			cur.Submissions = append(cur.Submissions, s)
 			return nil
 		})
 		if err != nil {
