@@ -1,6 +1,10 @@
 package ksp
 
-import "context"
+import (
+	"context"
+	"slices"
+	"strconv"
+)
 
 // Match limits (API.md).
 const (
@@ -71,9 +75,9 @@ func ValidateMatchRequest(r *MatchRequest) (int, error) {
 	}
 	for i := range r.Queries {
 		q := &r.Queries[i]
-		field := "queries[" + itoa(i) + "]"
+		field := "queries[" + strconv.Itoa(i) + "]"
 		switch {
-		case !containsStr(SignalTypes, q.Type):
+		case !slices.Contains(SignalTypes, q.Type):
 			f.Add(field+".type", "must be one of pdq, md5, sha256, url")
 		default:
 			v, reason := NormalizeValue(q.Type, q.Value)
@@ -87,18 +91,4 @@ func ValidateMatchRequest(r *MatchRequest) (int, error) {
 		}
 	}
 	return th, f.Err()
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b [20]byte
-	n := len(b)
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	return string(b[n:])
 }

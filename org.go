@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -116,7 +117,7 @@ func checkName(field, v string, f *Fields) {
 func checkKindSize(kind OrgKind, size string, f *Fields) {
 	switch kind {
 	case KindPlatform:
-		if !containsStr(PlatformSizes, size) {
+		if !slices.Contains(PlatformSizes, size) {
 			f.Add("size", "a platform's size must be startup, small or large")
 		}
 	case KindGovernment, KindAcademia, KindCivilSociety:
@@ -128,15 +129,6 @@ func checkKindSize(kind OrgKind, size string, f *Fields) {
 	default:
 		f.Add("kind", "must be one of platform, government, academia, civil_society")
 	}
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func checkURL(field, v string, f *Fields) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func (s *Server) listSignals(r *http.Request) (any, error) {
 		if v == "" {
 			return nil, nil
 		}
-		if allowed != nil && !containsString(allowed, v) {
+		if allowed != nil && !slices.Contains(allowed, v) {
 			return nil, invalid(name, "must be one of "+strings.Join(allowed, ", "))
 		}
 		return &v, nil
@@ -113,15 +114,6 @@ func (s *Server) listSignals(r *http.Request) (any, error) {
 	}
 	items, next, err := s.store.FindSignals(r.Context(), f)
 	return list(items, next), err
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) submitSignal(r *http.Request) (any, error) {
