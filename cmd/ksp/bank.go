@@ -125,7 +125,7 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	progress := newProgress(m.Stderr, len(data))
+	progress := newProgress(m.Stderr)
 	counted := func() (int, *ksp.SubmissionInput, error) {
 		line, in, err := next()
 		progress.line(line)
@@ -207,7 +207,7 @@ type progress struct {
 	start time.Time
 }
 
-func newProgress(w io.Writer, size int) *progress {
+func newProgress(w io.Writer) *progress {
 	p := &progress{w: w, start: time.Now()}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
