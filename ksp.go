@@ -80,12 +80,41 @@ func FormatUUID(b [16]byte) string {
 
 // ParseUUID is the inverse of FormatUUID (ok is false for anything that is
 // not a lower-case hex UUID).
-func ParseUUID(s string) (b [16]byte, ok bool) {
-	if !ValidID(s) {
+func ParseUUID[T string | []byte](s T) (b [16]byte, ok bool) {
+	if len(s) != 36 {
 		return b, false
 	}
-	_, err := hex.Decode(b[:], []byte(s[0:8]+s[9:13]+s[14:18]+s[19:23]+s[24:36]))
-	return b, err == nil
+	n := 0
+	for i := 0; i < 36; {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return [16]byte{}, false
+			}
+			i++
+			continue
+		}
+		hi, ok1 := lowerHex(s[i])
+		lo, ok2 := lowerHex(s[i+1])
+		if !ok1 || !ok2 {
+			return [16]byte{}, false
+		}
+		b[n] = hi<<4 | lo
+		n++
+		i += 2
+	}
+	return b, true
+}
+
+// lowerHex returns the value of a lower-case hex digit.
+func lowerHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
 
 // ValidID reports whether s has the shape of a KSP identifier (a UUID in

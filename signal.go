@@ -318,6 +318,54 @@ type FeedbackEntry struct {
 	Updated Time    `json:"updated_at"`
 }
 
+// IndexSignal is one signal row as the matcher loads it. ID and Value are
+// valid only during the call that receives them.
+type IndexSignal struct {
+	ID    []byte
+	Type  string
+	Value []byte
+}
+
+// IndexSubmission is one submission row as the matcher loads it. SignalID,
+// OrgID and EntityID are valid only during the call; Labels and Audience
+// may be shared between rows and must not be modified.
+type IndexSubmission struct {
+	SignalID     []byte
+	OrgID        []byte
+	EntityID     []byte
+	Distribution Distribution
+	TLP          TLP
+	Labels       []string
+	Audience     []string
+	Retracted    bool
+}
+
+// IndexScan receives the rows of SignalService.ScanIndex. Signals and
+// submissions are read in two passes that may run at the same time, so
+// Signal and Submission may be called from two goroutines at once (each
+// from one goroutine at a time). The passes need not see the same commit:
+// a submission may name a signal its pass did not see. A loader records
+// ChangeSeq before the scan and applies the changes after it, which makes
+// the result whole.
+type IndexScan struct {
+	Signal     func(*IndexSignal) error
+	Submission func(*IndexSubmission) error
+}
+
+// IndexFacts are the small tables matching needs beside the rows of
+// IndexScan, read before them.
+type IndexFacts struct {
+	// OrgKinds is the kind of every organisation by id.
+	OrgKinds map[string]OrgKind
+	// Feedback is the current verdicts by signal id (with OrgKind set).
+	Feedback map[string][]*FeedbackEntry
+	// Resolutions holds, by signal id, the states of resolved signals
+	// with only Resolution, ResolvedAt and ResolvedLabels set.
+	Resolutions map[string]*SignalState
+	// Negative holds "type:value" of every negative-bank entry.
+	Negative map[string]bool
+}
+
 // SignalState is everything stored about a signal, before the sharing rule
 // cuts it down for a viewer.
 type SignalState struct {
@@ -688,9 +736,9 @@ type SignalService interface {
 	// SignalStates loads full states (no sharing cut) for the matcher.
 	// With ids nil it streams every signal of the given types.
 	SignalStates(ctx context.Context, ids []string, fn func(*SignalState) error) error
-	// IndexStates streams every signal with only what matching needs
-	// (sharing, labels, entity, retraction, feedback, resolution, negative).
-	IndexStates(ctx context.Context, fn func(*SignalState) error) error
+	// ScanIndex reads every signal with only what matching needs, for
+	// loading the matcher: see IndexScan.
+	ScanIndex(ctx context.Context, scan IndexScan) (*IndexFacts, error)
 	// CountSignals returns how many signals are stored.
 	CountSignals(ctx context.Context) (int, error)
 	// SignalChangesSince returns the ids of signals changed after seq and

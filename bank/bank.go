@@ -7,10 +7,11 @@ package bank
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
+	"iter"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,46 +19,86 @@ import (
 	"github.com/kspplatform/ksp/hamming"
 )
 
-// sub is what the matcher keeps of one submission.
+// sub is what the matcher keeps of one submission: 16 bytes and no
+// pointers, so that millions of them cost little memory and nothing to the
+// garbage collector's marking. Strings live once in the bank's tables.
 type sub struct {
-	owner     string
-	audience  []string
-	entity    string
-	dist      ksp.Distribution
-	tlp       ksp.TLP
-	labels    uint8 // bit i: ksp.Labels[i]
+	owner     uint32 // index into Bank.orgs; noOwner: no submission
+	audience  uint32 // index into Bank.audiences; 0: none
+	entity    uint32 // index into Bank.entities; 0: none
+	dist      uint8  // index into ksp.Distributions
+	tlp       uint8  // index into ksp.TLPs
+	labels    uint8  // bit i: ksp.Labels[i]
 	retracted bool
 }
 
-// entry is what the matcher keeps of one signal.
-type entry struct {
-	id         [16]byte
-	typ        uint8
-	subs       []sub
+// noOwner marks a signal whose submissions are not known (yet).
+const noOwner = ^uint32(0)
+
+// facts are what a few signals carry beyond their submissions: feedback
+// counts and the labels staff set when relabelling.
+type facts struct {
 	feedback   [6]uint16 // counts per ksp.Verdicts
-	relabelled uint8     // labels set by staff, when relabelled
-	actionable bool
-	reason     string
-	live       bool
+	relabelled uint8
 }
 
 var typeCode = map[string]uint8{ksp.TypePDQ: 1, ksp.TypeMD5: 2, ksp.TypeSHA256: 3, ksp.TypeURL: 4}
 var typeName = []string{"", ksp.TypePDQ, ksp.TypeMD5, ksp.TypeSHA256, ksp.TypeURL}
 
+// Sharing values unknown to this version read as the narrowest (fail
+// closed): owner only, RED.
+var (
+	distCode = codes(ksp.Distributions)
+	tlpCode  = codes(ksp.TLPs)
+)
+
+func codes[T ~string](list []T) map[T]uint8 {
+	m := make(map[T]uint8, len(list))
+	for i, v := range list {
+		m[v] = uint8(i)
+	}
+	return m
+}
+
+func codeOf[T ~string](m map[T]uint8, v T, narrowest T) uint8 {
+	if c, ok := m[v]; ok {
+		return c
+	}
+	return m[narrowest]
+}
+
 // Bank is the in-memory matcher. It implements ksp.Matcher.
+//
+// Signals are held column by column, indexed by their position: the
+// Hamming index and the exact maps give positions, and every column is a
+// flat array (a signal with one submission, the common case, costs about
+// 34 bytes beside its index entry and its id map slot).
 type Bank struct {
 	store ksp.SignalService
 	log   *slog.Logger
 
-	mu      sync.RWMutex
-	entries []entry
-	byID    map[[16]byte]uint32
-	exact   map[string]uint32 // "type:value" for md5, sha256, url
-	pdq     *hamming.Index
+	mu    sync.RWMutex
+	ids   [][16]byte
+	typ   []uint8
+	state []uint8 // 0: actionable; else an index into reasons
+	first []sub   // first submission of each signal
+	more  map[uint32][]sub
+	facts map[uint32]facts
+	byID  map[[16]byte]uint32
+	exact map[string]uint32 // "type:value" for md5, sha256, url
+	pdq   *hamming.Index
+
+	reasons   []string // why a signal is not actionable; reasons[0] is ""
+	orgs      []string
+	orgIdx    map[string]uint32
+	entities  []string // entities[0] is ""
+	entIdx    map[string]uint32
+	audiences [][]string // audiences[0] is nil
+	audIdx    map[string]uint32
+
 	neg     *hamming.Index
 	negVals map[string]bool // "type:value" of every negative-bank entry
 	negIDs  map[string]bool
-	owners  map[string]string // interned org ids
 
 	syncMu  sync.Mutex
 	lastSeq int64
@@ -74,24 +115,55 @@ func New(store ksp.SignalService, log *slog.Logger) *Bank {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Bank{store: store, log: log, byID: map[[16]byte]uint32{}, exact: map[string]uint32{}, pdq: hamming.New(), neg: hamming.New(),
-		negVals: map[string]bool{}, negIDs: map[string]bool{}, owners: map[string]string{}, counts: map[[2]string][2]int{}}
+	b := &Bank{store: store, log: log, neg: hamming.New(), negVals: map[string]bool{}, negIDs: map[string]bool{}, counts: map[[2]string][2]int{}}
+	b.reset(0)
+	return b
 }
 
+// reset empties the signal tables, sized for n signals.
+func (b *Bank) reset(n int) {
+	b.ids, b.typ, b.state, b.first = make([][16]byte, 0, n), make([]uint8, 0, n), make([]uint8, 0, n), make([]sub, 0, n)
+	b.more, b.facts = map[uint32][]sub{}, map[uint32]facts{}
+	b.byID, b.exact = make(map[[16]byte]uint32, n), map[string]uint32{}
+	b.pdq = hamming.New()
+	b.reasons = []string{""}
+	b.orgs, b.orgIdx = nil, map[string]uint32{}
+	b.entities, b.entIdx = []string{""}, map[string]uint32{"": 0}
+	b.audiences, b.audIdx = [][]string{nil}, map[string]uint32{"": 0}
+}
+
+// hexVal is the value of each hex digit, 0xff for other bytes.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	for i, c := range "ABCDEF" {
+		t[c] = byte(10 + i)
+	}
+	return t
+}()
+
 // words parses a 64-hex-digit hash into the index's representation.
-func words(v string) ([4]uint64, bool) {
-	var b [32]byte
-	if len(v) != 64 {
-		return [4]uint64{}, false
-	}
-	if _, err := hex.Decode(b[:], []byte(v)); err != nil {
-		return [4]uint64{}, false
-	}
+func words[T string | []byte](v T) ([4]uint64, bool) {
 	var w [4]uint64
-	for i := 0; i < 4; i++ {
-		for j := 0; j < 8; j++ {
-			w[i] = w[i]<<8 | uint64(b[i*8+j])
+	if len(v) != 64 {
+		return w, false
+	}
+	for i := range 4 {
+		var x uint64
+		bad := byte(0)
+		for _, c := range []byte(v[i*16 : i*16+16]) {
+			d := hexVal[c]
+			bad |= d
+			x = x<<4 | uint64(d&0xf)
 		}
+		if bad&0xf0 != 0 {
+			return [4]uint64{}, false
+		}
+		w[i] = x
 	}
 	return w, true
 }
@@ -106,42 +178,116 @@ func labelMask(labels []string) uint8 {
 	return m
 }
 
-func (b *Bank) intern(s string) string {
-	if x, ok := b.owners[s]; ok {
-		return x
+// The interning tables below are written while b.mu is held for writing,
+// or, during Load, by the submissions pass alone.
+
+func (b *Bank) org(id []byte) uint32 {
+	if i, ok := b.orgIdx[string(id)]; ok {
+		return i
 	}
-	b.owners[s] = s
+	i := uint32(len(b.orgs))
+	b.orgs = append(b.orgs, string(id))
+	b.orgIdx[string(id)] = i
+	return i
+}
+
+func (b *Bank) entity(id []byte) uint32 {
+	if i, ok := b.entIdx[string(id)]; ok {
+		return i
+	}
+	i := uint32(len(b.entities))
+	b.entities = append(b.entities, string(id))
+	b.entIdx[string(id)] = i
+	return i
+}
+
+func (b *Bank) audience(orgs []string) uint32 {
+	if len(orgs) == 0 {
+		return 0
+	}
+	key := strings.Join(orgs, ",")
+	if i, ok := b.audIdx[key]; ok {
+		return i
+	}
+	i := uint32(len(b.audiences))
+	b.audiences = append(b.audiences, slices.Clone(orgs))
+	b.audIdx[key] = i
+	return i
+}
+
+func (b *Bank) reason(r string) uint8 {
+	if i := slices.Index(b.reasons, r); i >= 0 {
+		return uint8(i)
+	}
+	b.reasons = append(b.reasons, r)
+	return uint8(len(b.reasons) - 1)
+}
+
+func (b *Bank) compactSub(org, entity []byte, dist ksp.Distribution, tlp ksp.TLP, labels, audience []string, retracted bool) sub {
+	s := sub{owner: b.org(org), entity: b.entity(entity), dist: codeOf(distCode, dist, ksp.DistOwner),
+		tlp: codeOf(tlpCode, tlp, ksp.TLPRed), labels: labelMask(labels), retracted: retracted}
+	if dist == ksp.DistAudience {
+		s.audience = b.audience(audience)
+	}
 	return s
 }
 
-// compact turns a full state into an entry. Callers hold b.mu for writing
-// (interning).
-func (b *Bank) compact(st *ksp.SignalState) (entry, bool) {
-	id, ok := ksp.ParseUUID(st.ID)
+// judge records what a signal's full state says beyond its submissions:
+// actionability, feedback counts and staff's labels.
+func (b *Bank) judge(n uint32, st *ksp.SignalState) {
+	ok, why := st.Actionability()
+	b.state[n] = 0
 	if !ok {
-		return entry{}, false
+		b.state[n] = b.reason(why)
 	}
-	e := entry{id: id, typ: typeCode[st.Type], live: true}
-	for _, s := range st.Submissions {
-		cs := sub{owner: b.intern(s.OrgID), dist: s.Distribution, tlp: s.TLP, labels: labelMask(s.Labels), entity: s.EntityID, retracted: s.Retracted != nil}
-		if len(s.Audience) > 0 {
-			cs.audience = slices.Clone(s.Audience)
-			for i, a := range cs.audience {
-				cs.audience[i] = b.intern(a)
-			}
-		}
-		e.subs = append(e.subs, cs)
-	}
+	var f facts
 	for _, fb := range st.Feedback {
 		if i := slices.Index(ksp.Verdicts, fb.Verdict); i >= 0 {
-			e.feedback[i]++
+			f.feedback[i]++
 		}
 	}
 	if st.Resolution == "relabelled" {
-		e.relabelled = labelMask(st.ResolvedLabels)
+		f.relabelled = labelMask(st.ResolvedLabels)
 	}
-	e.actionable, e.reason = st.Actionability()
-	return e, true
+	if f != (facts{}) {
+		b.facts[n] = f
+	} else {
+		delete(b.facts, n)
+	}
+}
+
+// put stores a signal's full state (Sync). Callers hold b.mu for writing.
+func (b *Bank) put(st *ksp.SignalState) {
+	id, ok := ksp.ParseUUID(st.ID)
+	if !ok {
+		return
+	}
+	var subs []sub
+	for _, s := range st.Submissions {
+		subs = append(subs, b.compactSub([]byte(s.OrgID), []byte(s.EntityID), s.Distribution, s.TLP, s.Labels, s.Audience, s.Retracted != nil))
+	}
+	n, known := b.byID[id]
+	if !known {
+		n = uint32(len(b.ids))
+		b.ids, b.typ, b.state, b.first = append(b.ids, id), append(b.typ, typeCode[st.Type]), append(b.state, 0), append(b.first, sub{owner: noOwner})
+		b.byID[id] = n
+		if st.Type == ksp.TypePDQ {
+			if w, ok := words(st.Value); ok {
+				b.pdq.Add(uint64(n), w)
+			}
+		} else {
+			b.exact[st.Type+":"+st.Value] = n
+		}
+	}
+	b.first[n] = sub{owner: noOwner}
+	delete(b.more, n)
+	if len(subs) > 0 {
+		b.first[n] = subs[0]
+	}
+	if len(subs) > 1 {
+		b.more[n] = subs[1:]
+	}
+	b.judge(n, st)
 }
 
 // Load builds the bank from the store. It records the change sequence
@@ -153,72 +299,168 @@ func (b *Bank) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bank: %w", err)
 	}
-	// Sized up front: growing a slice of a million entries copies it
-	// again and again, and the collector rescans each copy.
+	// Sized up front: growing arrays of a million entries copies them
+	// again and again.
 	n, err := b.store.CountSignals(ctx)
 	if err != nil {
 		return fmt.Errorf("bank: %w", err)
 	}
 	n += n/64 + 1024 // signals added while loading
-	ids := make([]uint64, 0, n)
-	vals := make([][4]uint64, 0, n)
 	b.mu.Lock()
-	b.entries = make([]entry, 0, n)
-	b.byID = make(map[[16]byte]uint32, n)
-	// Reading rows (the store) and compacting them (here) overlap on two
-	// goroutines; the channel hands over batches to keep its cost low.
-	batches := make(chan []*ksp.SignalState, 16)
-	compacted := make(chan struct{})
-	go func() {
-		defer close(compacted)
-		for batch := range batches {
-			for _, st := range batch {
-				e, ok := b.compact(st)
-				if !ok {
-					continue
-				}
-				n := uint32(len(b.entries))
-				b.entries = append(b.entries, e)
-				b.byID[e.id] = n
-				switch st.Type {
-				case ksp.TypePDQ:
-					if w, ok := words(st.Value); ok {
-						ids = append(ids, uint64(n))
-						vals = append(vals, w)
-					}
-				default:
-					b.exact[st.Type+":"+st.Value] = n
-				}
-			}
-		}
-	}()
-	batch := make([]*ksp.SignalState, 0, 256)
-	err = b.store.IndexStates(ctx, func(st *ksp.SignalState) error {
-		batch = append(batch, st)
-		if len(batch) == cap(batch) {
-			batches <- batch
-			batch = make([]*ksp.SignalState, 0, 256)
-		}
-		return nil
-	})
-	batches <- batch
-	close(batches)
-	<-compacted
-	if err == nil {
-		b.pdq = hamming.Build(ids, vals)
+	b.reset(n)
+	pdqIDs, pdqVals := make([]uint64, 0, n), make([][4]uint64, 0, n)
+	// The submissions pass runs beside the signals pass and cannot know
+	// positions yet: its rows wait here for the join.
+	type pending struct {
+		signal [16]byte
+		s      sub
 	}
-	b.mu.Unlock()
+	subs := make([]pending, 0, n)
+	facts, err := b.store.ScanIndex(ctx, ksp.IndexScan{
+		Signal: func(r *ksp.IndexSignal) error {
+			id, ok := ksp.ParseUUID(r.ID)
+			if !ok {
+				return fmt.Errorf("signal id %q", r.ID)
+			}
+			i := uint32(len(b.ids))
+			b.ids, b.typ, b.state, b.first = append(b.ids, id), append(b.typ, typeCode[r.Type]), append(b.state, 0), append(b.first, sub{owner: noOwner})
+			b.byID[id] = i
+			if r.Type == ksp.TypePDQ {
+				if w, ok := words(r.Value); ok {
+					pdqIDs, pdqVals = append(pdqIDs, uint64(i)), append(pdqVals, w)
+				}
+			} else {
+				b.exact[r.Type+":"+string(r.Value)] = i
+			}
+			return nil
+		},
+		Submission: func(r *ksp.IndexSubmission) error {
+			id, ok := ksp.ParseUUID(r.SignalID)
+			if !ok {
+				return fmt.Errorf("signal id %q", r.SignalID)
+			}
+			subs = append(subs, pending{id, b.compactSub(r.OrgID, r.EntityID, r.Distribution, r.TLP, r.Labels, r.Audience, r.Retracted)})
+			return nil
+		},
+	})
 	if err != nil {
+		b.reset(0)
+		b.mu.Unlock()
 		return fmt.Errorf("bank: load: %w", err)
 	}
+	// The Hamming index builds on another core while submissions join
+	// their signals here; judging needs it (negative-bank PDQ values).
+	built := make(chan *hamming.Index)
+	go func() { built <- hamming.Build(pdqIDs, pdqVals) }()
+	for _, p := range subs {
+		i, ok := b.byID[p.signal]
+		switch {
+		case !ok: // a signal committed after its pass: Sync brings it
+		case b.first[i].owner == noOwner:
+			b.first[i] = p.s
+		default:
+			b.more[i] = append(b.more[i], p.s)
+		}
+	}
+	b.pdq = <-built
+	b.judgeAll(facts)
+	signals := len(b.ids)
+	b.mu.Unlock()
 	if err := b.syncNegatives(ctx); err != nil {
 		return err
 	}
 	b.syncMu.Lock()
 	b.lastSeq, b.loaded = seq, true
 	b.syncMu.Unlock()
-	b.log.Info("hash bank loaded", "signals", len(b.entries), "pdq", len(ids), "seconds", time.Since(start).Seconds())
+	b.log.Info("hash bank loaded", "signals", signals, "pdq", len(pdqIDs), "seconds", time.Since(start).Seconds())
 	return nil
+}
+
+// subsOf returns signal n's submissions.
+func (b *Bank) subsOf(n uint32) iter.Seq[*sub] {
+	return func(yield func(*sub) bool) {
+		if b.first[n].owner == noOwner || !yield(&b.first[n]) {
+			return
+		}
+		if more, ok := b.more[n]; ok {
+			for i := range more {
+				if !yield(&more[i]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// judgeAll decides every loaded signal's actionability with the one rule
+// of ksp.SignalState.Actionability, on a state rebuilt from the compact
+// submissions and the facts (reused from signal to signal).
+func (b *Bank) judgeAll(f *ksp.IndexFacts) {
+	kinds := make([]ksp.OrgKind, len(b.orgs))
+	for i, id := range b.orgs {
+		kinds[i] = f.OrgKinds[id]
+	}
+	byPos := func(id string) (uint32, bool) {
+		u, ok := ksp.ParseUUID(id)
+		if !ok {
+			return 0, false
+		}
+		n, ok := b.byID[u]
+		return n, ok
+	}
+	feedback := map[uint32][]*ksp.FeedbackEntry{}
+	for id, fb := range f.Feedback {
+		if n, ok := byPos(id); ok {
+			feedback[n] = fb
+		}
+	}
+	resolved := map[uint32]*ksp.SignalState{}
+	for id, r := range f.Resolutions {
+		if n, ok := byPos(id); ok {
+			resolved[n] = r
+		}
+	}
+	negative := map[uint32]bool{}
+	for tv := range f.Negative {
+		typ, v, _ := strings.Cut(tv, ":")
+		if typ != ksp.TypePDQ {
+			if n, ok := b.exact[tv]; ok {
+				negative[n] = true
+			}
+			continue
+		}
+		if w, ok := words(v); ok {
+			for _, m := range b.pdq.Search(w, 0) {
+				negative[uint32(m.ID)] = true
+			}
+		}
+	}
+	var (
+		st      ksp.SignalState
+		buf     []ksp.Submission
+		retired = &ksp.Time{}
+	)
+	for n := range b.ids {
+		i := uint32(n)
+		buf = buf[:0]
+		st.Submissions = st.Submissions[:0]
+		for s := range b.subsOf(i) {
+			x := ksp.Submission{OrgKind: kinds[s.owner]}
+			if s.retracted {
+				x.Retracted = retired
+			}
+			buf = append(buf, x)
+		}
+		for j := range buf {
+			st.Submissions = append(st.Submissions, &buf[j])
+		}
+		st.Feedback, st.Negative = feedback[i], negative[i]
+		st.Resolution, st.ResolvedAt, st.ResolvedLabels = "", nil, nil
+		if r := resolved[i]; r != nil {
+			st.Resolution, st.ResolvedAt, st.ResolvedLabels = r.Resolution, r.ResolvedAt, r.ResolvedLabels
+		}
+		b.judge(i, &st)
+	}
 }
 
 // Loaded reports whether Load finished (readiness).
@@ -232,7 +474,7 @@ func (b *Bank) Loaded() bool {
 func (b *Bank) Len() int {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return len(b.entries)
+	return len(b.ids)
 }
 
 // Sync applies the changes committed since the last Sync or Load.
@@ -250,24 +492,7 @@ func (b *Bank) Sync(ctx context.Context) error {
 		}
 		b.mu.Lock()
 		for _, st := range states {
-			e, ok := b.compact(st)
-			if !ok {
-				continue
-			}
-			if n, ok := b.byID[e.id]; ok {
-				b.entries[n] = e
-				continue
-			}
-			n := uint32(len(b.entries))
-			b.entries = append(b.entries, e)
-			b.byID[e.id] = n
-			if st.Type == ksp.TypePDQ {
-				if w, ok := words(st.Value); ok {
-					b.pdq.Add(uint64(n), w)
-				}
-			} else {
-				b.exact[st.Type+":"+st.Value] = n
-			}
+			b.put(st)
 		}
 		b.mu.Unlock()
 	}
@@ -371,7 +596,7 @@ func (b *Bank) Match(ctx context.Context, queries []ksp.MatchQuery, threshold in
 			cands = []hamming.Match{{ID: uint64(n)}}
 		}
 		for _, c := range cands {
-			if hit, ok := b.hit(&b.entries[c.ID], v, c.Distance); ok {
+			if hit, ok := b.hit(uint32(c.ID), v, c.Distance); ok {
 				if negative && hit.Actionable {
 					hit.Actionable, hit.NotActionable = false, "negative_bank"
 				}
@@ -391,41 +616,43 @@ func (b *Bank) Match(ctx context.Context, queries []ksp.MatchQuery, threshold in
 	return out, nil
 }
 
-var tlpRank = map[ksp.TLP]int{ksp.TLPClear: 0, ksp.TLPGreen: 1, ksp.TLPAmber: 2, ksp.TLPAmberStrict: 3, ksp.TLPRed: 4}
-
-// hit projects an entry for viewer v, as ksp.SignalState.View would: labels,
-// entity and TLP over the visible active submissions, confidence from their
-// count and the feedback. ok is false when v may see no submission.
-func (b *Bank) hit(e *entry, v ksp.Viewer, dist int) (ksp.MatchHit, bool) {
+// hit projects signal n for viewer v, as ksp.SignalState.View would:
+// labels, entity and TLP over the visible active submissions, confidence
+// from their count and the feedback. ok is false when v may see no
+// submission.
+func (b *Bank) hit(n uint32, v ksp.Viewer, dist int) (ksp.MatchHit, bool) {
 	var labels uint8
-	visible, active := false, 0
-	h := ksp.MatchHit{Type: typeName[e.typ], Distance: dist}
-	for i := range e.subs {
-		s := &e.subs[i]
-		if !ksp.CanSee(v, ksp.Sharing{OwnerOrgID: s.owner, Distribution: s.dist, Audience: s.audience, TLP: s.tlp}) {
+	visible, active, tlp := false, 0, uint8(0)
+	h := ksp.MatchHit{Type: typeName[b.typ[n]], Distance: dist}
+	for s := range b.subsOf(n) {
+		sh := ksp.Sharing{OwnerOrgID: b.orgs[s.owner], Distribution: ksp.Distributions[s.dist], Audience: b.audiences[s.audience], TLP: ksp.TLPs[s.tlp]}
+		if !ksp.CanSee(v, sh) {
 			continue
 		}
-		visible = true
-		if h.TLP == "" {
-			h.TLP = s.tlp
+		if !visible {
+			tlp = s.tlp
 		}
+		visible = true
 		if s.retracted {
 			continue
 		}
-		if active == 0 || tlpRank[s.tlp] > tlpRank[h.TLP] {
-			h.TLP = s.tlp
+		// ksp.TLPs runs from CLEAR to RED: the highest index is the strictest.
+		if active == 0 || s.tlp > tlp {
+			tlp = s.tlp
 		}
 		active++
 		labels |= s.labels
 		if h.EntityID == "" {
-			h.EntityID = s.entity
+			h.EntityID = b.entities[s.entity]
 		}
 	}
 	if !visible {
 		return h, false
 	}
-	if e.relabelled != 0 {
-		labels = e.relabelled
+	h.TLP = ksp.TLPs[tlp]
+	f := b.facts[n]
+	if f.relabelled != 0 {
+		labels = f.relabelled
 	}
 	h.Labels = []string{}
 	for i, l := range ksp.Labels {
@@ -434,15 +661,18 @@ func (b *Bank) hit(e *entry, v ksp.Viewer, dist int) (ksp.MatchHit, bool) {
 		}
 	}
 	slices.Sort(h.Labels)
-	fb := map[string]int{}
-	for i, n := range e.feedback {
-		if n > 0 {
-			fb[ksp.Verdicts[i]] = int(n)
+	var fb map[string]int
+	if f.feedback != ([6]uint16{}) {
+		fb = map[string]int{}
+		for i, c := range f.feedback {
+			if c > 0 {
+				fb[ksp.Verdicts[i]] = int(c)
+			}
 		}
 	}
-	h.SignalID = ksp.FormatUUID(e.id)
+	h.SignalID = ksp.FormatUUID(b.ids[n])
 	h.Confidence = ksp.Confidence(active, fb)
-	h.Actionable, h.NotActionable = e.actionable, e.reason
+	h.Actionable, h.NotActionable = b.state[n] == 0, b.reasons[b.state[n]]
 	if active == 0 && h.Actionable {
 		h.Actionable, h.NotActionable = false, "retracted"
 	}

@@ -2,6 +2,9 @@ package bank_test
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -45,6 +48,9 @@ func TestMatchAgreesWithStore(t *testing.T) {
 			}
 			in := storetest.Submission(i, ksp.Distribution(p[0]), ksp.TLP(p[1]), aud...)
 			in.Labels = []string{ksp.Labels[rng.IntN(len(ksp.Labels))]}
+			if i%5 == 4 { // exact-match types go through other maps
+				in.Type, in.Value, in.Quality = ksp.TypeMD5, md5Value(i), nil
+			}
 			if _, err := db.Submit(a, in); err != nil {
 				t.Fatal(err)
 			}
@@ -68,15 +74,43 @@ func TestMatchAgreesWithStore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Retractions, confirmations and negative-bank entries before loading
+	// too, of both PDQ and exact values.
+	for i, s := range before[9:] {
+		switch i % 4 {
+		case 0:
+			for _, a := range actors {
+				if _, err := db.Retract(a, s.ID); err != nil && ksp.ErrorCode(err) != ksp.ENOTFOUND && ksp.ErrorCode(err) != ksp.EINVALID {
+					t.Fatal(err)
+				}
+			}
+		case 1:
+			if _, err := db.GiveFeedback(actors[0], s.ID, ksp.FeedbackInput{Verdict: ksp.VerdictTruePositive}); err != nil && ksp.ErrorCode(err) != ksp.ENOTFOUND {
+				t.Fatal(err)
+			}
+		case 2:
+			if i%8 == 2 {
+				if _, err := db.AddNegative(storetest.Staff(), ksp.NegativeInput{Type: s.Type, Value: s.Value, Reason: "stock image"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
 	b := bank.New(db, quiet)
 	if err := b.Load(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	query := func(i int) ksp.MatchQuery {
+		if i%5 == 4 {
+			return ksp.MatchQuery{Type: ksp.TypeMD5, Value: md5Value(i)}
+		}
+		return ksp.MatchQuery{Type: ksp.TypePDQ, Value: storetest.PDQValue(i)}
 	}
 	check := func(stage string) {
 		t.Helper()
 		for vi, a := range append(actors, storetest.Staff()) {
 			for i := 0; i < n; i++ {
-				res, err := b.Match(a, []ksp.MatchQuery{{Type: "pdq", Value: storetest.PDQValue(i)}}, 0)
+				res, err := b.Match(a, []ksp.MatchQuery{query(i)}, 0)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -86,7 +120,7 @@ func TestMatchAgreesWithStore(t *testing.T) {
 				}
 				var want *ksp.Signal
 				for _, s := range list {
-					if s.Value == storetest.PDQValue(i) {
+					if s.Value == query(i).Value {
 						want = s
 					}
 				}
@@ -124,6 +158,11 @@ func TestMatchAgreesWithStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after sync")
+}
+
+func md5Value(n int) string {
+	s := md5.Sum([]byte(fmt.Sprint("md5", n)))
+	return hex.EncodeToString(s[:])
 }
 
 // TestConcurrentMatchAndSync matches while writes and syncs run (run it

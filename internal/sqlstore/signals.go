@@ -1060,14 +1060,7 @@ func (db *DB) SignalStates(ctx context.Context, ids []string, fn func(*ksp.Signa
 		}
 		return nil
 	}
-	return db.streamStates(ctx, false, fn)
-}
-
-// IndexStates streams every signal with only what matching needs: the
-// submissions' sharing, labels, entity and retraction, the feedback, the
-// resolution and the negative-bank flag.
-func (db *DB) IndexStates(ctx context.Context, fn func(*ksp.SignalState) error) error {
-	return db.streamStates(ctx, true, fn)
+	return db.streamStates(ctx, fn)
 }
 
 // CountSignals returns how many signals are stored (to size the matcher).
