@@ -348,6 +348,7 @@ func (b *Bank) Load(ctx context.Context) error {
 		b.mu.Unlock()
 		return fmt.Errorf("bank: load: %w", err)
 	}
+	scanned := time.Since(start)
 	// The Hamming index builds on another core while submissions join
 	// their signals here; judging needs it (negative-bank PDQ values).
 	built := make(chan *hamming.Index)
@@ -372,7 +373,7 @@ func (b *Bank) Load(ctx context.Context) error {
 	b.syncMu.Lock()
 	b.lastSeq, b.loaded = seq, true
 	b.syncMu.Unlock()
-	b.log.Info("hash bank loaded", "signals", signals, "pdq", len(pdqIDs), "seconds", time.Since(start).Seconds())
+	b.log.Info("hash bank loaded", "signals", signals, "pdq", len(pdqIDs), "seconds", time.Since(start).Seconds(), "scan_seconds", scanned.Seconds())
 	return nil
 }
 

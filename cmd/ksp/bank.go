@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ func startBank(ctx context.Context, db ksp.SignalService, m *Main, c *common) (*
 	if err := b.Load(ctx); err != nil {
 		return nil, err
 	}
+	// Loading read the whole bank through the driver: give the garbage
+	// back to the system now rather than over the next minutes.
+	debug.FreeOSMemory()
 	go b.Run(ctx, time.Second)
 	if p, ok := db.(interface {
 		PruneChanges(context.Context, time.Time) (int64, error)

@@ -199,11 +199,39 @@ func (db *DB) ScanIndex(ctx context.Context, scan ksp.IndexScan) (*ksp.IndexFact
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// Each pass on a connection of its own, given back with its page cache
+	// emptied: a pass reads every page once, and keeping them would hold
+	// the size of the bank in memory for nothing.
+	pass := func(q string, fn func(*sql.Rows) error) error {
+		conn, err := db.sql.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		rows, err := conn.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		if db.d.Name == "sqlite" {
+			_, err = conn.ExecContext(ctx, `PRAGMA shrink_memory`)
+		}
+		return err
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		var row ksp.IndexSignal
 		var typ sql.RawBytes
-		err := db.each(ctx, `SELECT id, type, value FROM signals`, nil, func(rows *sql.Rows) error {
+		err := pass(`SELECT id, type, value FROM signals`, func(rows *sql.Rows) error {
 			if err := rows.Scan((*sql.RawBytes)(&row.ID), &typ, (*sql.RawBytes)(&row.Value)); err != nil {
 				return err
 			}
@@ -220,7 +248,7 @@ func (db *DB) ScanIndex(ctx context.Context, scan ksp.IndexScan) (*ksp.IndexFact
 		var retracted sql.NullInt64
 		// Few distinct label lists exist: share one parsed copy of each.
 		lists := map[string][]string{}
-		err := db.each(ctx, `SELECT signal_id, org_id, distribution, tlp, labels, entity_id, retracted_at FROM submissions`, nil, func(rows *sql.Rows) error {
+		err := pass(`SELECT signal_id, org_id, distribution, tlp, labels, entity_id, retracted_at FROM submissions`, func(rows *sql.Rows) error {
 			if err := rows.Scan((*sql.RawBytes)(&row.SignalID), (*sql.RawBytes)(&row.OrgID), &dist, &tlp, &labels, (*sql.RawBytes)(&row.EntityID), &retracted); err != nil {
 				return err
 			}
