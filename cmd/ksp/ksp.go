@@ -44,6 +44,7 @@ Commands:
   migrate               apply database migrations and exit
   admin create-staff    create a staff account
   hash                  hash files: PDQ for images, MD5 and SHA-256 for all
+  scan PATH...          hash every file under the paths and match them against the hash bank
   import signals FILE   bulk-load signals from CSV or NDJSON
   export signals        write what an organisation may export, as CSV or NDJSON
   audit verify          verify the tamper-evident audit chain
@@ -67,6 +68,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return 0
 	case "hash":
 		return filehash.Command(ctx, rest, m.Stdout, m.Stderr)
+	case "scan":
+		err = m.scan(ctx, rest)
 	case "serve":
 		err = m.serve(ctx, rest)
 	case "migrate":
