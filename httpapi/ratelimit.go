@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"math"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -30,6 +32,13 @@ func newLimiter(rate, burst float64) *limiter {
 
 // allow takes one token from key's bucket, reporting whether there was one.
 func (l *limiter) allow(key string) bool {
+	ok, _ := l.take(key)
+	return ok
+}
+
+// take takes one token from key's bucket; when there is none it returns
+// how long until there is.
+func (l *limiter) take(key string) (bool, time.Duration) {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -49,8 +58,17 @@ func (l *limiter) allow(key string) bool {
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
 	if b.tokens < 1 {
-		return false
+		if l.rate <= 0 {
+			return false, time.Hour
+		}
+		return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 	}
 	b.tokens--
-	return true
+	return true, 0
+}
+
+// retryAfter is the value of a Retry-After header for a wait: whole
+// seconds, at least one.
+func retryAfter(wait time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
 }

@@ -104,6 +104,10 @@ func TestRateLimit(t *testing.T) {
 		last = e.do("GET", "/api/v1/me", e.keys["admin"], nil)
 	}
 	wantError(t, last, 429, "rate_limited", "")
+	// One token a second: the refusal says to come back in one second.
+	if got := last.header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q, want 1", got)
+	}
 	// Another key is not affected.
 	if r := e.do("GET", "/api/v1/me", e.keys["viewer"], nil); r.status != 200 {
 		t.Fatalf("other key: %d", r.status)
@@ -111,7 +115,7 @@ func TestRateLimit(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		last = e.do("GET", "/api/v1/openapi.json", "", nil)
 	}
-	if last.status != 429 {
-		t.Fatalf("anonymous burst: %d, want 429", last.status)
+	if last.status != 429 || last.header.Get("Retry-After") != "1" {
+		t.Fatalf("anonymous burst: %d, Retry-After %q, want 429 and 1", last.status, last.header.Get("Retry-After"))
 	}
 }

@@ -215,18 +215,25 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *Route) (*ksp.
 	if err != nil {
 		return nil, err
 	}
-	ip := s.ClientIP(r)
+	// Refusals say when to come back (Retry-After, in seconds).
+	limited := func(l *limiter, key string) bool {
+		ok, wait := l.take(key)
+		if !ok {
+			w.Header().Set("Retry-After", retryAfter(wait))
+		}
+		return !ok
+	}
 	switch {
 	case actor != nil && actor.APIKeyID != "":
-		if !s.keyRL.allow("key:" + actor.APIKeyID) {
+		if limited(s.keyRL, "key:"+actor.APIKeyID) {
 			return actor, ksp.Errorf(ksp.ERATELIMITED, "too many requests for this key; slow down")
 		}
 	case actor != nil:
-		if !s.keyRL.allow("user:" + actor.UserID) {
+		if limited(s.keyRL, "user:"+actor.UserID) {
 			return actor, ksp.Errorf(ksp.ERATELIMITED, "too many requests; slow down")
 		}
 	default:
-		if !s.ipRL.allow(ip.String()) {
+		if limited(s.ipRL, s.ClientIP(r).String()) {
 			return nil, ksp.Errorf(ksp.ERATELIMITED, "too many requests from this address; slow down")
 		}
 	}
