@@ -42,15 +42,29 @@ var Dialect = sqlstore.Dialect{
 	},
 }
 
-// DB is the PostgreSQL store: the shared SQL store plus the pgx pool.
+// DB is the PostgreSQL store: the shared SQL store plus the pgx pool, and
+// a cache of resolved API keys kept by a listener connection of its own
+// (keycache.go).
 type DB struct {
 	*sqlstore.DB
 	Pool *pgxpool.Pool
+
+	keys     *keyCache
+	listener *keyListener
 }
 
 // Open connects to the database at url (postgres://…), applies the
-// migrations and returns the store.
+// migrations, starts the API key cache's listener and returns the store.
 func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
+	return open(ctx, url, log, nil)
+}
+
+// open is Open; dial, if not nil, replaces how the key listener connects
+// (tests hold it off with it).
+func open(ctx context.Context, url string, log *slog.Logger, dial func(context.Context, *pgx.ConnConfig) (*pgx.Conn, error)) (*DB, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse URL: %w", err)
@@ -60,7 +74,8 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	var sdb *sql.DB = stdlib.OpenDBFromPool(pool)
-	db := &DB{DB: sqlstore.New(sdb, Dialect, log, func() error { pool.Close(); return nil }), Pool: pool}
+	db := &DB{DB: sqlstore.New(sdb, Dialect, log, func() error { pool.Close(); return nil }), Pool: pool, keys: newKeyCache()}
+	db.SetOnAuthChange(db.keys.flush)
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -69,7 +84,24 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	lcfg := cfg.ConnConfig.Copy()
+	if lcfg.RuntimeParams == nil {
+		lcfg.RuntimeParams = map[string]string{}
+	}
+	lcfg.RuntimeParams["application_name"] = "ksp key listener"
+	if dial == nil {
+		dial = pgx.ConnectConfig
+	}
+	db.listener = startKeyListener(db.keys, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) })
 	return db, nil
+}
+
+// Close stops the key listener and closes the pool.
+func (db *DB) Close() error {
+	if db.listener != nil {
+		db.listener.close()
+	}
+	return db.DB.Close()
 }
 
 // SubmitBatch is sqlstore's SubmitBatch with COPY for the bulk of a load:

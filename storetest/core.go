@@ -296,6 +296,7 @@ func testAPIKeys(t *testing.T, open Opener) {
 	must(t, err)
 	_, err = db.SQL().ExecContext(context.Background(), db.Rebind(`UPDATE api_keys SET expires_at = ? WHERE id = ?`), time.Now().Add(-time.Second).UnixMicro(), k2.ID)
 	must(t, err)
+	changedByHand(db)
 	_, err = db.ActorForKey(context.Background(), k2.Secret)
 	wantCode(t, err, ksp.EUNAUTHORIZED)
 	// Removing a user revokes its keys.

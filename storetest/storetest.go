@@ -161,3 +161,13 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// changedByHand tells db that a test changed rows under it in SQL. A store
+// that caches resolved API keys (the PostgreSQL store) learns of such a
+// change from a notification a moment after commit; FlushKeyCache is that
+// notification, at once, so that the test need not wait for it.
+func changedByHand(db Store) {
+	if c, ok := db.(interface{ FlushKeyCache() }); ok {
+		c.FlushKeyCache()
+	}
+}

@@ -184,6 +184,7 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
 		if _, err := tx.exec(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, micros(tx.now), id); err != nil {
 			return fmt.Errorf("revoke key: %w", err)
 		}
+		tx.authChanged()
 		return tx.audit("apikey.revoke", "apikey:"+id, k.OrgID, nil)
 	})
 }
@@ -202,6 +203,7 @@ func (db *DB) RevokeDemoAPIKeys(ctx context.Context) error {
 		if n == 0 {
 			return nil
 		}
+		tx.authChanged()
 		return tx.audit("apikey.revoke_demo", "apikeys:demo", ksp.StaffOrgID, map[string]any{"count": n})
 	})
 }
@@ -237,6 +239,9 @@ func (tx *Tx) narrowKeys(u *ksp.User) error {
 		}
 	}
 	rows.Close()
+	if len(todo) > 0 {
+		tx.authChanged()
+	}
 	for _, t := range todo {
 		if _, err := tx.exec(`UPDATE api_keys SET scopes = ? WHERE id = ?`, t.scopes, t.id); err != nil {
 			return fmt.Errorf("narrow keys: %w", err)
@@ -248,9 +253,17 @@ func (tx *Tx) narrowKeys(u *ksp.User) error {
 // ActorForKey resolves a presented key. Unknown, revoked and expired keys and
 // keys whose user was removed are all EUNAUTHORIZED.
 func (db *DB) ActorForKey(ctx context.Context, key string) (*ksp.Actor, error) {
+	a, _, err := db.ResolveAPIKey(ctx, key)
+	return a, err
+}
+
+// ResolveAPIKey is ActorForKey that also returns when the key expires (nil:
+// never), for adapters that cache resolved keys and must check the expiry
+// again on every use. Every call reads the database.
+func (db *DB) ResolveAPIKey(ctx context.Context, key string) (*ksp.Actor, *ksp.Time, error) {
 	bad := ksp.Errorf(ksp.EUNAUTHORIZED, "invalid, revoked or expired API key")
 	if !ksp.WellFormedAPIKey(key) {
-		return nil, bad
+		return nil, nil, bad
 	}
 	var (
 		a         ksp.Actor
@@ -265,25 +278,25 @@ func (db *DB) ActorForKey(ctx context.Context, key string) (*ksp.Actor, error) {
 		FROM api_keys k JOIN orgs o ON o.id = k.org_id LEFT JOIN users u ON u.id = k.user_id
 		WHERE k.secret_hash = ?`)
 	if err != nil {
-		return nil, fmt.Errorf("resolve key: %w", err)
+		return nil, nil, fmt.Errorf("resolve key: %w", err)
 	}
 	err = stmt.QueryRowContext(ctx, ksp.HashSecret(key)).Scan(&a.APIKeyID, &a.OrgID, &userID, &scopes, &exp, &last, &rev, &a.OrgKind, &orgStatus, &role)
 	if isNoRows(err) {
-		return nil, bad
+		return nil, nil, bad
 	}
 	if err != nil {
-		return nil, fmt.Errorf("resolve key: %w", err)
+		return nil, nil, fmt.Errorf("resolve key: %w", err)
 	}
 	now := ksp.Now()
 	if rev.Valid || !userID.Valid || !role.Valid || (exp.Valid && !fromMicros(exp.Int64).After(now)) {
-		return nil, bad
+		return nil, nil, bad
 	}
 	a.UserID = userID.String
 	a.Role = ksp.Role(role.String)
 	a.Staff = a.OrgID == ksp.StaffOrgID
 	a.Suspended = orgStatus == ksp.OrgStatusSuspended
 	if err := json.Unmarshal([]byte(scopes), &a.Scopes); err != nil {
-		return nil, fmt.Errorf("resolve key: %w", err)
+		return nil, nil, fmt.Errorf("resolve key: %w", err)
 	}
 	if a.Scopes == nil {
 		a.Scopes = []ksp.Scope{}
@@ -293,5 +306,5 @@ func (db *DB) ActorForKey(ctx context.Context, key string) (*ksp.Actor, error) {
 			db.log.Warn("could not record key use", "key", a.APIKeyID, "err", err)
 		}
 	}
-	return &a, nil
+	return &a, ptrTime(exp), nil
 }

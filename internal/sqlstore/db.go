@@ -58,6 +58,9 @@ type DB struct {
 	// beforeCommit, when set by a test, runs just before each write
 	// commits, to widen the window in which transactions interleave.
 	beforeCommit func()
+	// onAuthChange, when set by an adapter, runs after each write that
+	// can change what ActorForKey answers (see Tx.authChanged).
+	onAuthChange func()
 }
 
 // SetBatchSize sets how many bulk records go in one transaction (0: the
@@ -67,6 +70,14 @@ func (db *DB) SetBatchSize(n int) { db.batchSize = n }
 // SetBeforeCommit installs a hook run before every write commits (tests use
 // it to make transactions interleave).
 func (db *DB) SetBeforeCommit(fn func()) { db.beforeCommit = fn }
+
+// SetOnAuthChange installs fn, run after every write transaction that can
+// change what ActorForKey answers for some key (revocation, scopes, a
+// user's role or removal, an org's status), once it has committed — or
+// failed to commit, since a failed COMMIT may still have committed. An
+// adapter that caches resolved keys flushes them there. Call it before the
+// store is used.
+func (db *DB) SetOnAuthChange(fn func()) { db.onAuthChange = fn }
 
 var _ ksp.Store = (*DB)(nil)
 
@@ -249,7 +260,16 @@ type Tx struct {
 	db  *DB
 	ctx context.Context
 	now ksp.Time
+	// authDirty is set by authChanged.
+	authDirty bool
 }
+
+// authChanged marks the transaction as one that can change what
+// ActorForKey answers for some key: the hook of SetOnAuthChange runs after
+// it commits. Every write to api_keys.revoked_at, scopes, expires_at or
+// user_id, users.role, orgs.status or kind, and every removal of a user,
+// calls it.
+func (tx *Tx) authChanged() { tx.authDirty = true }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
 	return tx.ExecContext(tx.ctx, tx.db.rebind(q), args...)
@@ -302,7 +322,11 @@ func (db *DB) writeOn(ctx context.Context, dedicated bool, fn func(conn *sql.Con
 	if db.beforeCommit != nil {
 		db.beforeCommit()
 	}
-	if err := stx.Commit(); err != nil {
+	err = stx.Commit()
+	if tx.authDirty && db.onAuthChange != nil {
+		db.onAuthChange()
+	}
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

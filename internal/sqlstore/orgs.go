@@ -256,6 +256,9 @@ func (db *DB) UpdateOrg(ctx context.Context, id string, upd ksp.OrgUpdate) (*ksp
 		if _, err := tx.exec(`UPDATE orgs SET name = ?, size = ?, website = ?, named = ?, status = ? WHERE id = ?`, o.Name, o.Size, o.Website, o.Named, o.Status, id); err != nil {
 			return fmt.Errorf("update org: %w", err)
 		}
+		if upd.Status != nil {
+			tx.authChanged()
+		}
 		out = o
 		return tx.audit("org.update", "org:"+id, id, map[string]any{"name": o.Name, "status": o.Status})
 	})

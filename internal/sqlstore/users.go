@@ -191,6 +191,9 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd ksp.UserUpdate) (*k
 		if _, err := tx.exec(`UPDATE users SET name = ?, role = ? WHERE id = ?`, u.Name, string(u.Role), id); err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
+		if upd.Role != nil {
+			tx.authChanged()
+		}
 		// Keys cannot outgrow their user's role: narrow them.
 		if err := tx.narrowKeys(u); err != nil {
 			return err
@@ -215,6 +218,7 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 		return &ksp.Error{Code: ksp.EINVALID, Message: "you cannot remove yourself", Fields: []ksp.FieldError{{Field: "id", Reason: "is your own account"}}}
 	}
 	return db.write(ctx, func(tx *Tx) error {
+		tx.authChanged()
 		if _, err := tx.exec(`UPDATE api_keys SET revoked_at = ?, user_id = NULL WHERE user_id = ? AND revoked_at IS NULL`, micros(tx.now), id); err != nil {
 			return fmt.Errorf("delete user: revoke keys: %w", err)
 		}
