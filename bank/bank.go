@@ -89,10 +89,8 @@ type Bank struct {
 	pdq   *hamming.Index
 
 	reasons   []string // why a signal is not actionable; reasons[0] is ""
-	orgs      []string
-	orgIdx    map[string]uint32
-	entities  []string // entities[0] is ""
-	entIdx    map[string]uint32
+	orgs      strings32
+	entities  strings32  // entities.list[0] is ""
 	audiences [][]string // audiences[0] is nil
 	audIdx    map[string]uint32
 
@@ -127,8 +125,8 @@ func (b *Bank) reset(n int) {
 	b.byID, b.exact = make(map[[16]byte]uint32, n), map[string]uint32{}
 	b.pdq = hamming.New()
 	b.reasons = []string{""}
-	b.orgs, b.orgIdx = nil, map[string]uint32{}
-	b.entities, b.entIdx = []string{""}, map[string]uint32{"": 0}
+	b.orgs, b.entities = strings32{}, strings32{}
+	b.entities.add(nil)
 	b.audiences, b.audIdx = [][]string{nil}, map[string]uint32{"": 0}
 }
 
@@ -178,26 +176,26 @@ func labelMask(labels []string) uint8 {
 	return m
 }
 
-// The interning tables below are written while b.mu is held for writing,
-// or, during Load, by the submissions pass alone.
-
-func (b *Bank) org(id []byte) uint32 {
-	if i, ok := b.orgIdx[string(id)]; ok {
-		return i
-	}
-	i := uint32(len(b.orgs))
-	b.orgs = append(b.orgs, string(id))
-	b.orgIdx[string(id)] = i
-	return i
+// strings32 numbers distinct strings: each is held once, and the matcher's
+// submissions refer to it by number. The bank's tables of them are written
+// while b.mu is held for writing, or, during Load, by the submissions pass
+// alone.
+type strings32 struct {
+	list []string
+	num  map[string]uint32
 }
 
-func (b *Bank) entity(id []byte) uint32 {
-	if i, ok := b.entIdx[string(id)]; ok {
+// add returns the number of s, numbering it if it is new.
+func (t *strings32) add(s []byte) uint32 {
+	if i, ok := t.num[string(s)]; ok {
 		return i
 	}
-	i := uint32(len(b.entities))
-	b.entities = append(b.entities, string(id))
-	b.entIdx[string(id)] = i
+	if t.num == nil {
+		t.num = map[string]uint32{}
+	}
+	i := uint32(len(t.list))
+	t.list = append(t.list, string(s))
+	t.num[string(s)] = i
 	return i
 }
 
@@ -224,7 +222,7 @@ func (b *Bank) reason(r string) uint8 {
 }
 
 func (b *Bank) compactSub(org, entity []byte, dist ksp.Distribution, tlp ksp.TLP, labels, audience []string, retracted bool) sub {
-	s := sub{owner: b.org(org), entity: b.entity(entity), dist: codeOf(distCode, dist, ksp.DistOwner),
+	s := sub{owner: b.orgs.add(org), entity: b.entities.add(entity), dist: codeOf(distCode, dist, ksp.DistOwner),
 		tlp: codeOf(tlpCode, tlp, ksp.TLPRed), labels: labelMask(labels), retracted: retracted}
 	if dist == ksp.DistAudience {
 		s.audience = b.audience(audience)
@@ -397,8 +395,8 @@ func (b *Bank) subsOf(n uint32) iter.Seq[*sub] {
 // of ksp.SignalState.Actionability, on a state rebuilt from the compact
 // submissions and the facts (reused from signal to signal).
 func (b *Bank) judgeAll(f *ksp.IndexFacts) {
-	kinds := make([]ksp.OrgKind, len(b.orgs))
-	for i, id := range b.orgs {
+	kinds := make([]ksp.OrgKind, len(b.orgs.list))
+	for i, id := range b.orgs.list {
 		kinds[i] = f.OrgKinds[id]
 	}
 	byPos := func(id string) (uint32, bool) {
@@ -626,7 +624,7 @@ func (b *Bank) hit(n uint32, v ksp.Viewer, dist int) (ksp.MatchHit, bool) {
 	visible, active, tlp := false, 0, uint8(0)
 	h := ksp.MatchHit{Type: typeName[b.typ[n]], Distance: dist}
 	for s := range b.subsOf(n) {
-		sh := ksp.Sharing{OwnerOrgID: b.orgs[s.owner], Distribution: ksp.Distributions[s.dist], Audience: b.audiences[s.audience], TLP: ksp.TLPs[s.tlp]}
+		sh := ksp.Sharing{OwnerOrgID: b.orgs.list[s.owner], Distribution: ksp.Distributions[s.dist], Audience: b.audiences[s.audience], TLP: ksp.TLPs[s.tlp]}
 		if !ksp.CanSee(v, sh) {
 			continue
 		}
@@ -644,7 +642,7 @@ func (b *Bank) hit(n uint32, v ksp.Viewer, dist int) (ksp.MatchHit, bool) {
 		active++
 		labels |= s.labels
 		if h.EntityID == "" {
-			h.EntityID = b.entities[s.entity]
+			h.EntityID = b.entities.list[s.entity]
 		}
 	}
 	if !visible {

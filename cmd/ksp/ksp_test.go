@@ -50,29 +50,36 @@ var (
 // (those printed before listening) and the address.
 func startDemo(t *testing.T, db string) ([]string, string, func()) {
 	t.Helper()
+	out, addr, stop := runServe(t, "serve", "--demo", "--db", db)
+	return strings.Split(strings.TrimSpace(out.String()), "\n"), addr, stop
+}
+
+// runServe runs a serve command line in-process on a free loopback port
+// and returns its stdout, its address, and a function that stops it.
+func runServe(t *testing.T, args ...string) (*syncBuf, string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuf
 	ready := make(chan string, 1)
 	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Listening: ready}
 	done := make(chan int, 1)
 	go func() {
-		done <- m.Run(ctx, []string{"serve", "--demo", "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn"})
+		done <- m.Run(ctx, append(args, "--addr", "127.0.0.1:0", "--log-level", "warn"))
 	}()
-	var addr string
 	select {
-	case addr = <-ready:
+	case addr := <-ready:
+		return &out, addr, func() {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Errorf("serve exited %d: %s", code, errb.String())
+			}
+		}
 	case code := <-done:
 		t.Fatalf("serve exited %d: %s", code, errb.String())
 	case <-time.After(2 * time.Minute):
 		t.Fatal("server did not start")
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	return lines, addr, func() {
-		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("serve exited %d: %s", code, errb.String())
-		}
-	}
+	panic("unreachable")
 }
 
 func TestServeDemo(t *testing.T) {

@@ -156,32 +156,13 @@ func summary(t *testing.T, stderr string) string {
 	return m
 }
 
-// startServe runs `serve` on db in-process and returns its address.
+// startServe runs `serve` on db in-process until the test ends and returns
+// its address.
 func startServe(t *testing.T, db string, flags ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuf
-	ready := make(chan string, 1)
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Listening: ready}
-	done := make(chan int, 1)
-	go func() {
-		done <- m.Run(ctx, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn"}, flags...))
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("serve exited %d: %s", code, errb.String())
-		}
-	})
-	select {
-	case addr := <-ready:
-		return addr
-	case code := <-done:
-		t.Fatalf("serve exited %d: %s", code, errb.String())
-	case <-time.After(2 * time.Minute):
-		t.Fatal("server did not start")
-	}
-	return ""
+	_, addr, stop := runServe(t, append([]string{"serve", "--db", db}, flags...)...)
+	t.Cleanup(stop)
+	return addr
 }
 
 // TestScanDB scans the tree from the database as the start-up: what other
