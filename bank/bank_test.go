@@ -211,3 +211,72 @@ func TestConcurrentMatchAndSync(t *testing.T) {
 		t.Fatalf("after sync: %d matches, %d signals", len(res[0].Matches), b.Len())
 	}
 }
+
+// TestLoadDuringWrites loads the bank while another goroutine submits,
+// retracts and disputes: the two scans of the load may see different
+// commits, and the Sync after it must leave the bank exactly as the store.
+func TestLoadDuringWrites(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f := storetest.NewFixture(t, db)
+	plat, start := storetest.As(f.Platform, f.PlatAdmin), storetest.As(f.Startup, f.StartAdm)
+	const n = 300
+	ids := make([]string, n)
+	for i := 0; i < n/3; i++ {
+		s, err := db.Submit(plat, storetest.Submission(i, ksp.DistMembers, ksp.TLPGreen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = s.Signal.ID
+	}
+	done := make(chan error, 1)
+	go func() {
+		for i := n / 3; i < n; i++ {
+			s, err := db.Submit(plat, storetest.Submission(i, ksp.DistMembers, ksp.TLPGreen))
+			if err != nil {
+				done <- err
+				return
+			}
+			ids[i] = s.Signal.ID
+			switch i % 3 {
+			case 1: // retract an older one
+				_, err = db.Retract(plat, ids[i-n/3])
+			case 2:
+				_, err = db.GiveFeedback(start, s.Signal.ID, ksp.FeedbackInput{Verdict: ksp.VerdictDisputed})
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	b := bank.New(db, quiet)
+	if err := b.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("loaded %d of %d signals while writing", b.Len(), n)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		res, err := b.Match(start, []ksp.MatchQuery{{Type: ksp.TypePDQ, Value: storetest.PDQValue(i)}}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := db.FindSignalByID(start, ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := res[0].Matches
+		if len(got) != 1 || got[0].SignalID != want.ID || got[0].Actionable != want.Actionable || got[0].NotActionable != want.NotActionable {
+			t.Fatalf("value %d: matcher %+v, store %+v", i, got, want)
+		}
+	}
+}
