@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/kspplatform/ksp/internal/sqlstore"
@@ -47,6 +48,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 	sdb.SetMaxOpenConns(8)
 	sdb.SetMaxIdleConns(8)
 	db := sqlstore.New(sdb, Dialect, log, nil)
+	db.SetReadAhead(func(ctx context.Context) { readAhead(ctx, path) })
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -65,4 +67,24 @@ func Backup(ctx context.Context, db *sqlstore.DB, path string) error {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil
+}
+
+// readAhead reads the file at path from start to end, discarding what it
+// reads, until ctx ends, so that the operating system caches it. The
+// bank's load at start scans two tables whose pages lie interleaved in
+// the file: from a cold cache, reading them page by page in the scans'
+// order took 108 s for 10M signals, and 34 s with this sequential read
+// beside it; with the file already cached it costs one copy of it.
+func readAhead(ctx context.Context, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return // the scans will report anything that matters
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	for ctx.Err() == nil {
+		if _, err := f.Read(buf); err != nil {
+			return
+		}
+	}
 }

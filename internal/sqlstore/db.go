@@ -61,6 +61,9 @@ type DB struct {
 	// onAuthChange, when set by an adapter, runs after each write that
 	// can change what ActorForKey answers (see Tx.authChanged).
 	onAuthChange func()
+	// readAhead, when set by an adapter, runs beside ScanIndex's passes
+	// until they end (see SetReadAhead).
+	readAhead func(context.Context)
 }
 
 // SetBatchSize sets how many bulk records go in one transaction (0: the
@@ -78,6 +81,13 @@ func (db *DB) SetBeforeCommit(fn func()) { db.beforeCommit = fn }
 // adapter that caches resolved keys flushes them there. Call it before the
 // store is used.
 func (db *DB) SetOnAuthChange(fn func()) { db.onAuthChange = fn }
+
+// SetReadAhead installs a function run beside ScanIndex's passes, and
+// cancelled when they end: the SQLite adapter reads the database file
+// through once, in order, so that a load at start after a reboot reads
+// the disk sequentially instead of page by page in the passes' order.
+// Call it before the store is used.
+func (db *DB) SetReadAhead(fn func(context.Context)) { db.readAhead = fn }
 
 var _ ksp.Store = (*DB)(nil)
 

@@ -227,6 +227,11 @@ func (db *DB) ScanIndex(ctx context.Context, scan ksp.IndexScan) (*ksp.IndexFact
 		}
 		return err
 	}
+	if db.readAhead != nil {
+		ahead, stop := context.WithCancel(ctx)
+		defer stop()
+		go db.readAhead(ahead)
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		var row ksp.IndexSignal
