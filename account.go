@@ -107,6 +107,13 @@ type AccountService interface {
 	// DisableTOTP turns the second factor off (the user where it is
 	// optional; staff for anyone, to recover a lost device).
 	DisableTOTP(ctx context.Context, userID string) error
+	// ResetSecondFactor is what an admin does for a user who lost their
+	// device: it turns the second factor off, deletes the recovery codes and
+	// ends every session of the user, keeping reason in the audit trail.
+	// Staff may reset anyone but themselves; an org's admins, the other
+	// users of their org. The user sets a second factor up again at the
+	// next sign-in where their role requires one.
+	ResetSecondFactor(ctx context.Context, userID, reason string) (*User, error)
 	// CheckSecondFactor accepts a current TOTP code (never one already
 	// used) or an unused recovery code, which is then spent. It returns
 	// FactorTOTP or FactorRecovery, or EUNAUTHORIZED.

@@ -64,6 +64,10 @@ type UserService interface {
 	DeleteUser(ctx context.Context, id string) error
 	// CreateStaffUser is the bootstrap path of `ksp admin create-staff`.
 	CreateStaffUser(ctx context.Context, email, name, password string) (*User, error)
+	// ResendInvitation replaces the invitation of a user who has not
+	// accepted yet with a fresh token and expiry (the old link stops
+	// working) and returns it, for the caller to mail.
+	ResendInvitation(ctx context.Context, userID string) (*Invitation, error)
 	// AcceptInvitation sets the password of an invited user.
 	AcceptInvitation(ctx context.Context, token, password string) (*User, error)
 	// SetPassword replaces a user's password (the user itself, its org's

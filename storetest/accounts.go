@@ -3,6 +3,9 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -362,3 +365,211 @@ func testSecrets(t *testing.T, open Opener) {
 	}
 	verifyChain(t, db)
 }
+
+// countRows counts the rows of table where col = v.
+func countRows(t *testing.T, db Store, table, col, v string) int {
+	t.Helper()
+	var n int
+	must(t, db.SQL().QueryRowContext(context.Background(), db.Rebind(`SELECT COUNT(*) FROM `+table+` WHERE `+col+` = ?`), v).Scan(&n))
+	return n
+}
+
+// auditEvents returns the audit events of action, newest first.
+func auditEvents(t *testing.T, db Store, action string) []*ksp.AuditEvent {
+	t.Helper()
+	evs, _, err := db.FindAuditEvents(Staff(), ksp.AuditFilter{Action: &action, Page: ksp.Page{Limit: 100}})
+	must(t, err)
+	return evs
+}
+
+func testSecondFactorReset(t *testing.T, open Opener) {
+	db := open(t)
+	f := NewFixture(t, db)
+	ctx := context.Background()
+	staffOrg := f.StaffOrg(t)
+	enrol := func(o *ksp.Org, u *ksp.User) {
+		t.Helper()
+		sec := totp.NewSecret()
+		awayFromStepEdge()
+		c, err := totp.Code(sec, time.Now())
+		must(t, err)
+		_, err = db.EnableTOTP(As(o, u), u.ID, sec, c)
+		must(t, err)
+	}
+	analyst, _, err := db.CreateUser(As(f.Platform, f.PlatAdmin), f.Platform.ID, ksp.NewUser{Email: "analyst@big.example", Role: ksp.RoleAnalyst, Password: "a long enough password"})
+	must(t, err)
+	second, _, err := db.CreateUser(As(f.Platform, f.PlatAdmin), f.Platform.ID, ksp.NewUser{Email: "admin2@big.example", Role: ksp.RoleAdmin, Password: "a long enough password"})
+	must(t, err)
+	staff2, err := db.CreateStaffUser(Staff(), "staff2@ksp.example", "Staff Two", "a long enough password")
+	must(t, err)
+	enrol(f.Platform, f.PlatView)
+	enrol(f.Platform, f.PlatAdmin)
+	enrol(f.Platform, second)
+	enrol(staffOrg, f.StaffUser)
+	enrol(staffOrg, staff2)
+	tok, _, err := db.CreateSession(ctx, ksp.NewSession{UserID: f.PlatView.ID})
+	must(t, err)
+	_, _, err = db.CreateSession(ctx, ksp.NewSession{UserID: f.PlatView.ID, State: ksp.SessionSecondFactor})
+	must(t, err)
+	before := len(auditEvents(t, db, "user.second_factor_reset"))
+
+	refused := []struct {
+		name   string
+		ctx    context.Context
+		target string
+		reason string
+		code   string
+	}{
+		{"viewer", As(f.Platform, f.PlatView), f.PlatAdmin.ID, "lost phone", ksp.EFORBIDDEN},
+		{"analyst", As(f.Platform, analyst), f.PlatView.ID, "lost phone", ksp.EFORBIDDEN},
+		{"admin of another org", As(f.Startup, f.StartAdm), f.PlatView.ID, "lost phone", ksp.ENOTFOUND},
+		{"admin on itself", As(f.Platform, f.PlatAdmin), f.PlatAdmin.ID, "lost phone", ksp.EFORBIDDEN},
+		{"admin on staff", As(f.Platform, f.PlatAdmin), f.StaffUser.ID, "lost phone", ksp.ENOTFOUND},
+		{"staff on itself", As(staffOrg, f.StaffUser), f.StaffUser.ID, "lost phone", ksp.EFORBIDDEN},
+		{"no reason", As(f.Platform, f.PlatAdmin), f.PlatView.ID, "  \n ", ksp.EINVALID},
+		{"reason too long", As(staffOrg, f.StaffUser), f.PlatView.ID, strings.Repeat("x", 1001), ksp.EINVALID},
+		{"no second factor", As(f.Platform, f.PlatAdmin), analyst.ID, "lost phone", ksp.ECONFLICT},
+		{"unknown user", As(staffOrg, f.StaffUser), ksp.NewID(), "lost phone", ksp.ENOTFOUND},
+		{"no actor", ctx, f.PlatView.ID, "lost phone", ksp.EUNAUTHORIZED},
+	}
+	for _, tt := range refused {
+		_, err := db.ResetSecondFactor(tt.ctx, tt.target, tt.reason)
+		if ksp.ErrorCode(err) != tt.code {
+			t.Errorf("%s: error %v, want code %s", tt.name, err, tt.code)
+		}
+	}
+	_, err = db.ResetSecondFactor(As(f.Platform, f.PlatAdmin), f.PlatView.ID, "")
+	var ke *ksp.Error
+	if !errors.As(err, &ke) || len(ke.Fields) != 1 || ke.Fields[0].Field != "reason" {
+		t.Fatalf("missing reason: %v, want an error naming the field", err)
+	}
+	// Nothing was written by the refusals.
+	if n := len(auditEvents(t, db, "user.second_factor_reset")); n != before {
+		t.Fatalf("%d reset events after refusals", n-before)
+	}
+	u, err := db.FindUserByID(Staff(), f.PlatView.ID)
+	must(t, err)
+	if !u.TOTP || countRows(t, db, "recovery_codes", "user_id", f.PlatView.ID) != ksp.RecoveryCodeCount || countRows(t, db, "sessions", "user_id", f.PlatView.ID) != 2 {
+		t.Fatal("a refused reset changed the user")
+	}
+
+	// The org's admin resets a user of the org: second factor, recovery
+	// codes and every session (pending ones too) are gone.
+	got, err := db.ResetSecondFactor(As(f.Platform, f.PlatAdmin), f.PlatView.ID, "  Lost their phone; identity checked by video call.  ")
+	must(t, err)
+	if got.TOTP || got.ID != f.PlatView.ID {
+		t.Fatalf("reset returned %+v", got)
+	}
+	u, err = db.FindUserByID(Staff(), f.PlatView.ID)
+	must(t, err)
+	if u.TOTP || u.TOTPSecret != "" {
+		t.Fatal("second factor still on")
+	}
+	if n := countRows(t, db, "recovery_codes", "user_id", f.PlatView.ID); n != 0 {
+		t.Fatalf("%d recovery codes left", n)
+	}
+	if n := countRows(t, db, "sessions", "user_id", f.PlatView.ID); n != 0 {
+		t.Fatalf("%d sessions left", n)
+	}
+	_, _, err = db.SessionByToken(ctx, tok)
+	wantCode(t, err, ksp.EUNAUTHORIZED)
+	_, err = db.CheckSecondFactor(ctx, f.PlatView.ID, "123456")
+	wantCode(t, err, ksp.EUNAUTHORIZED)
+	evs := auditEvents(t, db, "user.second_factor_reset")
+	if len(evs) != before+1 {
+		t.Fatalf("%d reset events", len(evs)-before)
+	}
+	e := evs[0]
+	if e.Object != "user:"+f.PlatView.ID || e.OrgID != f.Platform.ID || e.Actor != "user:"+f.PlatAdmin.ID ||
+		e.Details["reason"] != "Lost their phone; identity checked by video call." || fmt.Sprint(e.Details["sessions_ended"]) != "2" {
+		t.Fatalf("audit event %+v", e)
+	}
+	// A second reset finds nothing to reset.
+	_, err = db.ResetSecondFactor(As(f.Platform, f.PlatAdmin), f.PlatView.ID, "again")
+	wantCode(t, err, ksp.ECONFLICT)
+	// The admin may reset another admin of the org; staff may reset
+	// anyone else, staff included.
+	_, err = db.ResetSecondFactor(As(f.Platform, f.PlatAdmin), second.ID, "new phone")
+	must(t, err)
+	_, err = db.ResetSecondFactor(As(staffOrg, f.StaffUser), f.PlatAdmin.ID, "lost phone, called the org")
+	must(t, err)
+	_, err = db.ResetSecondFactor(As(staffOrg, f.StaffUser), staff2.ID, "lost phone")
+	must(t, err)
+	// The user can enrol again.
+	enrol(f.Platform, f.PlatView)
+	verifyChain(t, db)
+}
+
+func testResendInvitation(t *testing.T, open Opener) {
+	db := open(t)
+	f := NewFixture(t, db)
+	ctx := context.Background()
+	admin := As(f.Platform, f.PlatAdmin)
+	u, inv, err := db.CreateUser(admin, f.Platform.ID, ksp.NewUser{Email: "invited@big.example", Role: ksp.RoleAnalyst})
+	must(t, err)
+	// Let the first invitation age, so that a reset expiry shows.
+	_, err = db.SQL().ExecContext(ctx, db.Rebind(`UPDATE invitations SET expires_at = ? WHERE user_id = ?`), time.Now().Add(-time.Hour).UnixMicro(), u.ID)
+	must(t, err)
+	_, err = db.FindInvitation(ctx, inv.Token)
+	wantCode(t, err, ksp.EINVALID)
+	before := len(auditEvents(t, db, "user.invitation_resend"))
+
+	for _, tt := range []struct {
+		name   string
+		ctx    context.Context
+		target string
+		code   string
+	}{
+		{"viewer", As(f.Platform, f.PlatView), u.ID, ksp.EFORBIDDEN},
+		{"admin of another org", As(f.Startup, f.StartAdm), u.ID, ksp.ENOTFOUND},
+		{"active user", admin, f.PlatView.ID, ksp.ECONFLICT},
+		{"unknown user", admin, ksp.NewID(), ksp.ENOTFOUND},
+		{"no actor", ctx, u.ID, ksp.EUNAUTHORIZED},
+	} {
+		_, err := db.ResendInvitation(tt.ctx, tt.target)
+		if ksp.ErrorCode(err) != tt.code {
+			t.Errorf("%s: error %v, want code %s", tt.name, err, tt.code)
+		}
+	}
+	if n := len(auditEvents(t, db, "user.invitation_resend")); n != before {
+		t.Fatalf("%d resend events after refusals", n-before)
+	}
+
+	inv2, err := db.ResendInvitation(admin, u.ID)
+	must(t, err)
+	if inv2.Token == inv.Token || inv2.UserID != u.ID || inv2.Email != "invited@big.example" {
+		t.Fatalf("new invitation %+v", inv2)
+	}
+	if d := inv2.Expires.Sub(ksp.Now()); d < sqlstoreInvitationTTL-time.Minute || d > sqlstoreInvitationTTL {
+		t.Fatalf("new invitation expires in %v", d)
+	}
+	found, err := db.FindInvitation(ctx, inv2.Token)
+	must(t, err)
+	if found.UserID != u.ID {
+		t.Fatalf("found %+v", found)
+	}
+	// Staff may re-send too; each re-send kills the link before it.
+	inv3, err := db.ResendInvitation(As(f.StaffOrg(t), f.StaffUser), u.ID)
+	must(t, err)
+	_, err = db.FindInvitation(ctx, inv2.Token)
+	wantCode(t, err, ksp.EINVALID)
+	_, err = db.AcceptInvitation(ctx, inv2.Token, "a long enough password")
+	wantCode(t, err, ksp.EINVALID)
+	if n := countRows(t, db, "invitations", "user_id", u.ID); n != 1 {
+		t.Fatalf("%d invitations stored", n)
+	}
+	evs := auditEvents(t, db, "user.invitation_resend")
+	if len(evs) != before+2 || evs[0].Object != "user:"+u.ID || evs[0].OrgID != f.Platform.ID || evs[0].Actor != "user:"+f.StaffUser.ID {
+		t.Fatalf("audit events %+v", evs)
+	}
+	_, err = db.AcceptInvitation(ctx, inv3.Token, "a long enough password")
+	must(t, err)
+	// Accepted: nothing to re-send.
+	_, err = db.ResendInvitation(admin, u.ID)
+	wantCode(t, err, ksp.ECONFLICT)
+	verifyChain(t, db)
+}
+
+// sqlstoreInvitationTTL mirrors sqlstore.InvitationTTL (the suite does not
+// import the implementation it tests).
+const sqlstoreInvitationTTL = 7 * 24 * time.Hour

@@ -64,6 +64,8 @@ func Run(t *testing.T, open Opener) {
 		{"SignalHistory", testSignalHistory},
 		{"Sessions", testSessions},
 		{"SecondFactor", testSecondFactor},
+		{"SecondFactorReset", testSecondFactorReset},
+		{"ResendInvitation", testResendInvitation},
 		{"PasswordReset", testPasswordReset},
 		{"Throttle", testThrottle},
 		{"Secrets", testSecrets},

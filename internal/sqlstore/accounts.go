@@ -374,6 +374,67 @@ func (db *DB) DisableTOTP(ctx context.Context, userID string) error {
 	})
 }
 
+// maxResetReason bounds the reason kept with a second-factor reset.
+const maxResetReason = 1000
+
+// ResetSecondFactor turns off the second factor of a user who lost their
+// device, deletes their recovery codes and ends all their sessions, in one
+// transaction: whoever holds the device or a session cannot use it after.
+// Staff may do it for anyone but themselves; an org's admins for the other
+// users of their org, never for staff (whom they cannot see). Nobody resets
+// their own: that would let a stolen password undo the second factor.
+func (db *DB) ResetSecondFactor(ctx context.Context, userID, reason string) (*ksp.User, error) {
+	a, err := requireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := db.FindUserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.OrgID == ksp.StaffOrgID && !a.Staff {
+		return nil, ksp.NotFound("user")
+	}
+	if _, err := requireOrgAdmin(ctx, u.OrgID); err != nil {
+		return nil, err
+	}
+	if a.UserID == userID {
+		return nil, ksp.Errorf(ksp.EFORBIDDEN, "you cannot reset your own second factor: ask another admin or the programme's staff")
+	}
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return nil, &ksp.Error{Code: ksp.EINVALID, Message: "say why the second factor is reset", Fields: []ksp.FieldError{{Field: "reason", Reason: "required"}}}
+	case len(reason) > maxResetReason:
+		return nil, &ksp.Error{Code: ksp.EINVALID, Message: "the reason is too long", Fields: []ksp.FieldError{{Field: "reason", Reason: fmt.Sprintf("at most %d characters", maxResetReason)}}}
+	}
+	err = db.write(ctx, func(tx *Tx) error {
+		// Conditional, so that two admins resetting at once do not both
+		// succeed (and both mail the user).
+		res, err := tx.exec(`UPDATE users SET totp_secret = '', totp_enabled = ? WHERE id = ? AND totp_enabled = ?`, false, userID, true)
+		if err != nil {
+			return fmt.Errorf("reset second factor: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ksp.Errorf(ksp.ECONFLICT, "%s has no second factor to reset", u.Email)
+		}
+		if _, err := tx.exec(`DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
+			return fmt.Errorf("reset second factor: recovery codes: %w", err)
+		}
+		res, err = tx.exec(`DELETE FROM sessions WHERE user_id = ?`, userID)
+		if err != nil {
+			return fmt.Errorf("reset second factor: sessions: %w", err)
+		}
+		ended, _ := res.RowsAffected()
+		return tx.audit("user.second_factor_reset", "user:"+userID, u.OrgID, map[string]any{"reason": reason, "sessions_ended": ended})
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.TOTP, u.TOTPSecret = false, ""
+	return u, nil
+}
+
 // CheckSecondFactor accepts a fresh TOTP code or an unused recovery code.
 // Both are spent by a conditional update, so two replicas racing with the
 // same code cannot both accept it.

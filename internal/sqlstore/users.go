@@ -234,6 +234,45 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	})
 }
 
+// ResendInvitation replaces an invited user's invitation: the old tokens
+// are deleted, so a link mailed before (perhaps to a mistyped forwarding
+// address, perhaps expired) stops working, and the new one runs for
+// InvitationTTL from now (its org's admins, staff).
+func (db *DB) ResendInvitation(ctx context.Context, userID string) (*ksp.Invitation, error) {
+	u, err := db.FindUserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := requireOrgAdmin(ctx, u.OrgID); err != nil {
+		return nil, err
+	}
+	var inv *ksp.Invitation
+	err = db.write(ctx, func(tx *Tx) error {
+		var status string
+		if err := tx.queryRow(`SELECT status FROM users WHERE id = ?`, userID).Scan(&status); err != nil {
+			if isNoRows(err) {
+				return ksp.NotFound("user")
+			}
+			return fmt.Errorf("resend invitation: %w", err)
+		}
+		if status != ksp.UserInvited {
+			return ksp.Errorf(ksp.ECONFLICT, "%s has already accepted the invitation", u.Email)
+		}
+		if _, err := tx.exec(`DELETE FROM invitations WHERE user_id = ?`, userID); err != nil {
+			return fmt.Errorf("resend invitation: %w", err)
+		}
+		inv = &ksp.Invitation{UserID: u.ID, Email: u.Email, Token: ksp.RandomToken(24), Expires: ksp.T(tx.now.Add(InvitationTTL))}
+		if _, err := tx.exec(`INSERT INTO invitations (token_hash, user_id, expires_at) VALUES (?, ?, ?)`, ksp.HashSecret(inv.Token), u.ID, micros(inv.Expires)); err != nil {
+			return fmt.Errorf("resend invitation: %w", err)
+		}
+		return tx.audit("user.invitation_resend", "user:"+u.ID, u.OrgID, map[string]any{"email": u.Email, "expires_at": ksp.FormatTime(inv.Expires.Time)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
 // AcceptInvitation sets an invited user's password with a valid, unused,
 // unexpired token.
 func (db *DB) AcceptInvitation(ctx context.Context, token, password string) (*ksp.User, error) {
