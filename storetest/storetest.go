@@ -61,6 +61,8 @@ func Run(t *testing.T, open Opener) {
 		{"SignalBatch", testSignalBatch},
 		{"SignalBatchPaths", testSignalBatchPaths},
 		{"ChangesFollower", testChangesFollower},
+		{"ChangesPaging", testChangesPaging},
+		{"SignalFilters", testSignalFilters},
 		{"SignalHistory", testSignalHistory},
 		{"Sessions", testSessions},
 		{"SecondFactor", testSecondFactor},

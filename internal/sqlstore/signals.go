@@ -617,6 +617,13 @@ func (db *DB) FindSignals(ctx context.Context, f ksp.SignalFilter) ([]*ksp.Signa
 		args = append(args, micros(*f.Since))
 	}
 	where := []string{"EXISTS (SELECT 1 FROM submissions s WHERE " + strings.Join(subConds, " AND ") + ")"}
+	// The selective filters name their partial indexes' conditions
+	// (migration 005), so that the planner starts from those indexes
+	// instead of scanning every signal.
+	if f.EntityID != nil && *f.EntityID != "" {
+		where = append(where, "sig.id IN (SELECT signal_id FROM submissions WHERE entity_id = ? AND entity_id <> '')")
+		args = append(args, *f.EntityID)
+	}
 	if f.Type != nil {
 		where = append(where, "sig.type = ?")
 		args = append(args, *f.Type)
@@ -624,6 +631,9 @@ func (db *DB) FindSignals(ctx context.Context, f ksp.SignalFilter) ([]*ksp.Signa
 	if f.Status != nil {
 		where = append(where, "sig.status = ?")
 		args = append(args, *f.Status)
+		if *f.Status != ksp.StatusActive {
+			where = append(where, "sig.status <> 'active'")
+		}
 	}
 	pw, pargs, limit, err := pageQuery(f.Page, "sig.id")
 	if err != nil {
@@ -865,11 +875,17 @@ func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]*ksp.Chang
 	args := append([]any{after}, argsS...)
 	args = append(args, after)
 	args = append(args, argsT...)
+	// Each side is cut to the page before the two are merged: a union
+	// sorted as a whole would read every change after the cursor (all of
+	// the bank for a new follower) to return one page.
+	lim := fmt.Sprint(limit)
 	rows, err := db.query(ctx, `SELECT seq, signal_id, reason FROM (
-		SELECT s.change_seq AS seq, s.signal_id AS signal_id, '' AS reason FROM submissions s WHERE s.change_seq > ? AND `+visS+`
+		SELECT seq, signal_id, reason FROM (SELECT s.change_seq AS seq, s.signal_id AS signal_id, '' AS reason FROM submissions s
+			WHERE s.change_seq > ? AND `+visS+` ORDER BY s.change_seq LIMIT `+lim+`) ups
 		UNION ALL
-		SELECT t.seq AS seq, t.signal_id AS signal_id, t.reason AS reason FROM signal_tombstones t WHERE t.seq > ? AND `+visT+`
-	) ch ORDER BY seq LIMIT `+fmt.Sprint(limit), args...)
+		SELECT seq, signal_id, reason FROM (SELECT t.seq AS seq, t.signal_id AS signal_id, t.reason AS reason FROM signal_tombstones t
+			WHERE t.seq > ? AND `+visT+` ORDER BY t.seq LIMIT `+lim+`) tombs
+	) ch ORDER BY seq LIMIT `+lim, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("changes: %w", err)
 	}
