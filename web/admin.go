@@ -16,6 +16,9 @@ func (s *Server) registerAdmin() {
 	s.Handle("POST /admin/users", AdminOnly, s.inviteUser)
 	s.Handle("POST /admin/users/{id}/role", AdminOnly, s.changeRole)
 	s.Handle("POST /admin/users/{id}/remove", AdminOnly, s.removeUser)
+	s.Handle("POST /admin/users/{id}/invitation", AdminOnly, s.resendInvitation)
+	s.Handle("GET /admin/users/{id}/second-factor", AdminOnly, s.resetFactorForm)
+	s.Handle("POST /admin/users/{id}/second-factor", AdminOnly, s.resetFactor)
 	s.Handle("GET /admin/keys", AdminOnly, s.orgKeys)
 	s.Handle("POST /admin/keys", AdminOnly, s.createOrgKey)
 	s.Handle("POST /admin/keys/{id}/revoke", AdminOnly, s.revokeOrgKey)
@@ -64,27 +67,48 @@ func (s *Server) addDomain(w http.ResponseWriter, r *http.Request) error {
 
 // UsersData is the users page's content.
 type UsersData struct {
+	Org   *ksp.Org
 	Users []*ksp.User
 	Next  string
 	Roles []ksp.Role
 	Self  string
+	// Own is set when the list is of the viewer's own org (staff also see
+	// other orgs' users, from the staff pages).
+	Own bool
 }
 
 var userLabels = map[string]string{"email": "Email address", "name": "Name", "role": "Role"}
 
-func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
-	a := ksp.ActorFrom(r.Context())
-	users, next, err := s.store.FindUsers(r.Context(), a.OrgID, ksp.Page{Limit: 100, Cursor: r.URL.Query().Get("cursor")})
+// usersPath is the users list of orgID as the actor reaches it.
+func usersPath(a *ksp.Actor, orgID string) string {
+	if a.Staff && orgID != a.OrgID {
+		return "/staff/orgs/" + orgID + "/users"
+	}
+	return "/admin/users"
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, status int, orgID string, p *Page) error {
+	ctx := r.Context()
+	a := ksp.ActorFrom(ctx)
+	o, err := s.store.FindOrgByID(ctx, orgID)
 	if err != nil {
 		return err
 	}
+	users, next, err := s.store.FindUsers(ctx, orgID, ksp.Page{Limit: 100, Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		return err
+	}
+	d := UsersData{Org: o, Users: users, Next: next, Roles: ksp.Roles, Self: a.UserID, Own: orgID == a.OrgID}
 	p.Title = "Users"
-	p.Data = UsersData{Users: users, Next: next, Roles: ksp.Roles, Self: a.UserID}
+	if !d.Own {
+		p.Title = "Users of " + o.Name
+	}
+	p.Data = d
 	return s.render(w, r, status, "users.html", p)
 }
 
 func (s *Server) users(w http.ResponseWriter, r *http.Request) error {
-	return s.usersPage(w, r, http.StatusOK, &Page{})
+	return s.usersPage(w, r, http.StatusOK, ksp.ActorFrom(r.Context()).OrgID, &Page{})
 }
 
 // sendInvitation mails an invitation link; when mail fails, it says so and
@@ -108,7 +132,7 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	nu := ksp.NewUser{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: ksp.Role(r.PostFormValue("role"))}
 	u, inv, err := s.store.CreateUser(ctx, a.OrgID, nu)
 	if c := ksp.ErrorCode(err); c == ksp.EINVALID || c == ksp.ECONFLICT {
-		return s.usersPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: formErrors(err, userLabels, "email")})
+		return s.usersPage(w, r, http.StatusBadRequest, a.OrgID, &Page{Form: r.PostForm, Errors: formErrors(err, userLabels, "email")})
 	}
 	if err != nil {
 		return err
@@ -130,16 +154,22 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	u, err := s.store.FindUserByID(ctx, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
 	role := ksp.Role(r.PostFormValue("role"))
-	u, err := s.store.UpdateUser(r.Context(), r.PathValue("id"), ksp.UserUpdate{Role: &role})
+	orgID := u.OrgID
+	u, err = s.store.UpdateUser(ctx, u.ID, ksp.UserUpdate{Role: &role})
 	if ksp.ErrorCode(err) == ksp.EINVALID {
-		return s.usersPage(w, r, http.StatusBadRequest, &Page{Errors: formErrors(err, userLabels, "role")})
+		return s.usersPage(w, r, http.StatusBadRequest, orgID, &Page{Errors: formErrors(err, userLabels, "role")})
 	}
 	if err != nil {
 		return err
 	}
 	s.flash(w, r, "success", fmt.Sprintf("%s is now %s.", u.Email, u.Role))
-	return redirect(w, r, "/admin/users")
+	return redirect(w, r, usersPath(ksp.ActorFrom(ctx), u.OrgID))
 }
 
 func (s *Server) removeUser(w http.ResponseWriter, r *http.Request) error {
@@ -152,7 +182,7 @@ func (s *Server) removeUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.flash(w, r, "success", u.Email+" was removed; their keys were revoked and their sessions signed out.")
-	return redirect(w, r, "/admin/users")
+	return redirect(w, r, usersPath(ksp.ActorFrom(r.Context()), u.OrgID))
 }
 
 func (s *Server) orgKeys(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,8 @@ func (s *Server) registerStaff() {
 	s.Handle("GET /staff/applications/{id}", StaffOnly, s.application)
 	s.Handle("POST /staff/applications/{id}/approve", StaffOnly, s.approve)
 	s.Handle("POST /staff/applications/{id}/reject", StaffOnly, s.reject)
+	s.Handle("GET /staff/orgs", StaffOnly, s.staffOrgs)
+	s.Handle("GET /staff/orgs/{id}/users", StaffOnly, s.staffOrgUsers)
 	s.AddNav(NavItem{Label: "Staff", Path: "/staff", Show: StaffOnly})
 }
 
@@ -102,4 +104,29 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.flash(w, r, "success", "Rejected; the applicant was told why.")
 	return redirect(w, r, "/staff/applications/"+a.ID)
+}
+
+// OrgsData is the staff list of organisations.
+type OrgsData struct {
+	Orgs  []*ksp.Org
+	Next  string
+	First bool
+}
+
+// staffOrgs lists the organisations, leading to each one's users: where
+// staff help a member who is locked out.
+func (s *Server) staffOrgs(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	orgs, next, err := s.store.FindOrgs(r.Context(), ksp.OrgFilter{Page: ksp.Page{Limit: 100, Cursor: q.Get("cursor")}})
+	if err != nil {
+		return err
+	}
+	if next != "" {
+		next = "/staff/orgs?" + url.Values{"cursor": {next}}.Encode()
+	}
+	return s.render(w, r, http.StatusOK, "orgs.html", &Page{Title: "Organisations", Data: OrgsData{Orgs: orgs, Next: next, First: q.Get("cursor") == ""}})
+}
+
+func (s *Server) staffOrgUsers(w http.ResponseWriter, r *http.Request) error {
+	return s.usersPage(w, r, http.StatusOK, r.PathValue("id"), &Page{})
 }
