@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/qr"
 	"github.com/kspplatform/ksp/internal/totp"
 )
 
@@ -152,9 +153,12 @@ type TOTPData struct {
 	Secret  string
 	Grouped string
 	URI     template.URL // otpauth:, which html/template would otherwise refuse
-	Email   string
-	Codes   []string
-	Enrol   bool
+	// QR is the URI as a QR code, inline SVG drawn here (no script, no
+	// outside request); empty when the URI is too long for one.
+	QR    template.HTML
+	Email string
+	Codes []string
+	Enrol bool
 }
 
 // totpUser returns the session's user for the setup pages, which an
@@ -184,21 +188,21 @@ func (s *Server) totpForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "totp.html", &Page{Title: "Set up your second factor", Data: s.totpData(r, u, sec)})
 }
 
-func (s *Server) totpData(r *http.Request, u *ksp.User, sec string) TOTPData {
-	issuer := "KSP"
-	if h := hostOf(s.cfg.PublicURL); h != "" {
-		issuer = "KSP (" + h + ")"
-	}
-	return TOTPData{Secret: sec, Grouped: totp.Group(sec), URI: template.URL(totp.URI(issuer, u.Email, sec)), Email: u.Email, Enrol: state(r).sess.State == ksp.SessionEnrol}
-}
+// totpIssuer names KSP in authenticator apps.
+const totpIssuer = "KSP"
 
-func hostOf(u string) string {
-	_, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return ""
+func (s *Server) totpData(r *http.Request, u *ksp.User, sec string) TOTPData {
+	uri := totp.URI(totpIssuer, u.Email, sec)
+	d := TOTPData{Secret: sec, Grouped: totp.Group(sec), URI: template.URL(uri), Email: u.Email, Enrol: state(r).sess.State == ksp.SessionEnrol}
+	code, err := qr.Encode([]byte(uri))
+	if err != nil {
+		// A very long email address: the key is still there to type.
+		s.log.Info("second factor setup without a QR code", "user", u.ID, "err", err)
+		return d
 	}
-	h, _, _ := strings.Cut(rest, "/")
-	return h
+	// The SVG is built here from escaped text, so it is safe as HTML.
+	d.QR = template.HTML(code.SVG("QR code to scan with your authenticator app. It holds the same setup key as the text below, for the account " + u.Email + "."))
+	return d
 }
 
 func (s *Server) totpEnable(w http.ResponseWriter, r *http.Request) error {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -170,6 +171,37 @@ func (b *browser) shot(name string) {
 	b.do("viewport", chromedp.EmulateViewport(1280, 800))
 }
 
+// checkQRCode checks the second-factor setup page's QR code as a person
+// with a phone would: it is drawn, and (where zbarimg is installed) what
+// the browser shows reads back as the otpauth URI of secret.
+func (b *browser) checkQRCode(secret string) {
+	b.t.Helper()
+	uri := eval[string](b, `document.querySelector("a[href^='otpauth:']").getAttribute("href")`)
+	if !strings.HasPrefix(uri, "otpauth://totp/KSP:") || !strings.Contains(uri, "secret="+secret+"&") {
+		b.t.Fatalf("otpauth link %q", uri)
+	}
+	if w := eval[float64](b, `document.querySelector(".qr svg").getBoundingClientRect().width`); w < 150 {
+		b.t.Fatalf("the QR code is %.0f px wide", w)
+	}
+	zbar, err := exec.LookPath("zbarimg")
+	if err != nil {
+		b.t.Log("zbarimg not installed (apt-get install zbar-tools): the QR code shown is not read back")
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.Screenshot(chromedp.CSS(".qr svg")))
+	if err != nil {
+		b.t.Fatalf("screenshot of the QR code: %v", err)
+	}
+	f := filepath.Join(b.t.TempDir(), "qr.png")
+	if err := os.WriteFile(f, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	out, err := exec.Command(zbar, "--quiet", "--raw", f).Output()
+	if err != nil || strings.TrimSpace(string(out)) != uri {
+		b.t.Fatalf("zbarimg read %q (%v) from the QR code, want %q", out, err, uri)
+	}
+}
+
 var inviteLinkRE = regexp.MustCompile(`https?://\S+/invitation\?token=[0-9a-f]+`)
 
 // TestBrowserApplyToAPIKey is the first flow of UX.md's browser tests: an
@@ -297,6 +329,7 @@ func TestBrowserApplyToAPIKey(t *testing.T) {
 	b.submit(`form[action="/invitation"]`, "Set up your second factor")
 	b.shot("two-factor")
 	secret := eval[string](b, `document.querySelector("input[name=secret]").value`)
+	b.checkQRCode(secret)
 	b.fill(map[string]string{"f-code": code(secret, 0)}, []string{"f-code"})
 	b.submit(`form[action="/account/two-factor"]`, "Save your recovery codes")
 	if n := eval[int](b, `document.querySelectorAll("#recovery-codes li").length`); n != ksp.RecoveryCodeCount {

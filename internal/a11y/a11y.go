@@ -48,7 +48,23 @@ func CheckHTML(page string) []string {
 					add("<html> has no lang")
 				}
 			case atom.Title:
-				title = strings.TrimSpace(text(n))
+				if n.Namespace == "" { // an SVG's <title> names the image, not the page
+					title = strings.TrimSpace(text(n))
+				}
+			case atom.Svg:
+				// An inline image says what it shows, unless it is decoration
+				// hidden from assistive technology.
+				if attr(n, "aria-hidden") != "true" {
+					named := attr(n, "aria-label") != "" || attr(n, "aria-labelledby") != ""
+					for c := n.FirstChild; c != nil; c = c.NextSibling {
+						if c.Type == html.ElementNode && c.DataAtom == atom.Title && strings.TrimSpace(text(c)) != "" {
+							named = true
+						}
+					}
+					if attr(n, "role") != "img" || !named {
+						add("<svg> needs role=\"img\" and a name (aria-label, aria-labelledby or <title>), or aria-hidden=\"true\"")
+					}
+				}
 			case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 				level := int(n.Data[1] - '0')
 				if level == 1 {

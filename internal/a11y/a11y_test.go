@@ -71,6 +71,9 @@ func TestCheckHTML(t *testing.T) {
 		`<table><tr><th>H</th></tr></table><img src="x.png" alt="">`,
 		`<a href="#main">Skip</a><p id="h">hint</p><input aria-label="x" aria-describedby="h">`,
 		`<h2>Sub</h2><h3>Subsub</h3><h2>Another</h2>`,
+		`<svg role="img" aria-label="A chart"><path d="M0 0h1"/></svg>`,
+		`<svg role="img"><title>A chart</title><path d="M0 0h1"/></svg>`,
+		`<svg aria-hidden="true"><path d="M0 0h1"/></svg>`,
 	}
 	for _, body := range ok {
 		if p := CheckHTML(strings.Replace(page, "%s", body, 1)); len(p) != 0 {
@@ -89,12 +92,19 @@ func TestCheckHTML(t *testing.T) {
 		{`<p id="d"></p><p id="d"></p>`, "used 2 times"},
 		{`<a href="#nowhere">x</a>`, "missing id"},
 		{`<h3>Skipped</h3>`, "skips a level"},
+		{`<svg><path d="M0 0h1"/></svg>`, "<svg> needs"},
+		{`<svg role="img"><title> </title></svg>`, "<svg> needs"},
+		{`<svg aria-label="A chart"></svg>`, "<svg> needs"},
 	}
 	for _, tt := range bad {
 		p := CheckHTML(strings.Replace(page, "%s", tt.body, 1))
 		if !strings.Contains(strings.Join(p, "\n"), tt.want) {
 			t.Errorf("%s: problems %v, want %q", tt.body, p, tt.want)
 		}
+	}
+	// An SVG's title names the image, not the page.
+	if p := CheckHTML(`<html lang="en"><body><svg role="img"><title>QR</title></svg></body></html>`); !strings.Contains(strings.Join(p, "\n"), "no <title>") {
+		t.Errorf("page titled by an svg: %v", p)
 	}
 	if p := CheckHTML(`<html><body><p>x</p></body></html>`); len(p) < 4 {
 		t.Errorf("bare page: %v", p)

@@ -13,7 +13,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"fmt"
-	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -103,15 +103,34 @@ func Validate(secret, code string, t time.Time, lastStep int64) (int64, bool) {
 }
 
 // URI returns the otpauth:// URI authenticator apps import (the "Key Uri
-// Format" of Google Authenticator, which other apps follow).
+// Format" of Google Authenticator, which other apps follow):
+//
+//	otpauth://totp/ISSUER:ACCOUNT?secret=…&issuer=ISSUER&algorithm=SHA1&digits=6&period=30
+//
+// Issuer and account are percent-encoded, a colon in them too, so that the
+// label's one literal colon separates them.
 func URI(issuer, account, secret string) string {
-	v := url.Values{}
-	v.Set("secret", secret)
-	v.Set("issuer", issuer)
-	v.Set("algorithm", "SHA1")
-	v.Set("digits", fmt.Sprint(Digits))
-	v.Set("period", fmt.Sprint(Period))
-	return "otpauth://totp/" + url.PathEscape(issuer+":"+account) + "?" + v.Encode()
+	return "otpauth://totp/" + escape(issuer) + ":" + escape(account) +
+		"?secret=" + escape(secret) + "&issuer=" + escape(issuer) +
+		"&algorithm=SHA1&digits=" + strconv.Itoa(Digits) + "&period=" + strconv.Itoa(Period)
+}
+
+// escape percent-encodes all but RFC 3986's unreserved characters and "@"
+// (which e-mail addresses in labels keep, as the format's examples do).
+// Unlike url.PathEscape it encodes "+", which some apps would read as a
+// space.
+func escape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~@", c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // Group formats a secret in groups of four for reading aloud or typing.

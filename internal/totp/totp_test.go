@@ -87,7 +87,13 @@ func TestSecretAndURI(t *testing.T) {
 		t.Fatal("bad secret accepted")
 	}
 	u := URI("KSP", "a@b.example", s)
-	if !strings.HasPrefix(u, "otpauth://totp/KSP:a@b.example?") || !strings.Contains(u, "secret="+s) {
-		t.Fatalf("URI %s", u)
+	if want := "otpauth://totp/KSP:a@b.example?secret=" + s + "&issuer=KSP&algorithm=SHA1&digits=6&period=30"; u != want {
+		t.Fatalf("URI %s\nwant %s", u, want)
+	}
+	// The label is escaped: its one literal colon separates issuer and
+	// account, and "+" is not taken for a space.
+	u = URI("KSP: test", "ops+a@b.example", "ABC")
+	if want := "otpauth://totp/KSP%3A%20test:ops%2Ba@b.example?secret=ABC&issuer=KSP%3A%20test&algorithm=SHA1&digits=6&period=30"; u != want {
+		t.Fatalf("URI %s\nwant %s", u, want)
 	}
 }
