@@ -105,7 +105,8 @@ type AccountService interface {
 	// the user's app has it, and returns fresh recovery codes (shown once).
 	EnableTOTP(ctx context.Context, userID, secret, code string) ([]string, error)
 	// DisableTOTP turns the second factor off (the user where it is
-	// optional; staff for anyone, to recover a lost device).
+	// optional; staff for anyone, which the demo seeding uses). Helping
+	// someone who lost their device is ResetSecondFactor, with a reason.
 	DisableTOTP(ctx context.Context, userID string) error
 	// ResetSecondFactor is what an admin does for a user who lost their
 	// device: it turns the second factor off, deletes the recovery codes and
