@@ -388,6 +388,19 @@ func TestBrowserApplyToAPIKey(t *testing.T) {
 	b.shot("admin")
 	b.open("/admin/users", "Users")
 	b.shot("users")
+
+	// Invite a colleague, then re-send the invitation (the first mail went
+	// astray): the new link replaces the old one.
+	b.fill(map[string]string{"f-email": "ben@clipshare.example", "f-name": "Ben Okafor"}, []string{"f-email", "f-name"})
+	b.submit(`form[action="/admin/users"]`, "Users")
+	b.submit(`form[action$="/invitation"]`, "Users")
+	if txt := eval[string](b, `document.querySelector(".notice").innerText`); !strings.Contains(txt, "A new invitation was sent to ben@clipshare.example") {
+		t.Fatalf("notice %q", txt)
+	}
+	b.shot("users-invitation-resent")
+	if n := len(mailsTo(smtp, "ben@clipshare.example", "Your invitation to KSP")); n != 2 {
+		t.Fatalf("%d invitation mails to ben", n)
+	}
 	b.open("/search?q=manifesto", "Search")
 	b.open("/no-such-page", "Page not found")
 	b.shot("not-found")
@@ -398,5 +411,57 @@ func TestBrowserApplyToAPIKey(t *testing.T) {
 	if s := body(); !strings.Contains(s, "unauthorized") {
 		t.Fatalf("/api/v1/me after sign-out: %s", s)
 	}
+
+	// Ada lost her phone: staff find her organisation and reset her second
+	// factor, giving a reason; she must set up a new one to sign in again.
+	b.open("/login", "Sign in")
+	b.fill(map[string]string{"f-email": "amina@ksp.example", "f-password": "staff passphrase 123"}, []string{"f-email", "f-password"})
+	b.submit(`form[action="/login"]`, "Enter your security code")
+	b.fill(map[string]string{"f-code": code(staffSecret, 1)}, []string{"f-code"})
+	b.submit(`form[action="/login/code"]`, "Dashboard")
+	b.open("/staff/orgs", "Organisations")
+	b.shot("staff-orgs")
+	b.follow(`[...document.querySelectorAll("main td a")].find(a => a.textContent === "Clipshare")`, "Users of Clipshare")
+	b.follow(`document.querySelector("a[href$='/second-factor']")`, "Reset the second factor of ada@clipshare.example")
+	b.submit(`form[action$="/second-factor"]`, "Reset the second factor of ada@clipshare.example")
+	if txt := eval[string](b, `document.querySelector(".error-summary").innerText`); !strings.Contains(txt, "Enter why") {
+		t.Fatalf("error summary %q", txt)
+	}
+	b.shot("reset-second-factor-error")
+	b.fill(map[string]string{"f-reason": "Lost her phone; identity checked by video call"}, []string{"f-reason"})
+	b.submit(`form[action$="/second-factor"]`, "Users of Clipshare")
+	if txt := eval[string](b, `document.querySelector(".notice").innerText`); !strings.Contains(txt, "The second factor of ada@clipshare.example was reset") {
+		t.Fatalf("notice %q", txt)
+	}
+	if _, err := smtp.Wait("ada@clipshare.example", "Your KSP second factor was reset", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	b.submit(`header form[action="/logout"]`, "Knowledge-sharing against terrorist use of the internet")
+	b.open("/login", "Sign in")
+	b.fill(map[string]string{"f-email": "ada@clipshare.example", "f-password": "clipshare admin passphrase"}, []string{"f-email", "f-password"})
+	b.submit(`form[action="/login"]`, "Set up your second factor")
 	t.Logf("browser flow: %d pages checked, screenshots in %s, %v", b.pages, b.shots, time.Since(start).Round(time.Millisecond))
+}
+
+// follow clicks the link the script finds and waits for the next heading.
+func (b *browser) follow(link, h1 string) {
+	b.t.Helper()
+	eval[bool](b, `window.kspOld = true`)
+	if !eval[bool](b, `(function(){var a = `+link+`; if (!a) return false; a.click(); return true})()`) {
+		b.t.Fatalf("no link %s", link)
+	}
+	b.waitH1(h1)
+}
+
+// mailsTo returns the mails to rcpt whose subject contains subject.
+func mailsTo(s *mailtest.Server, rcpt, subject string) []mailtest.Message {
+	var out []mailtest.Message
+	for _, m := range s.Messages() {
+		for _, to := range m.To {
+			if strings.EqualFold(to, rcpt) && strings.Contains(m.Subject, subject) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }
