@@ -318,6 +318,18 @@ type FeedbackEntry struct {
 	Updated Time    `json:"updated_at"`
 }
 
+// LabelMask returns the labels as bits: bit i for Labels[i]. Unknown labels
+// are left out.
+func LabelMask(labels []string) uint8 {
+	var m uint8
+	for _, l := range labels {
+		if i := slices.Index(Labels, l); i >= 0 {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
 // IndexSignal is one signal row as the matcher loads it. ID and Value are
 // valid only during the call that receives them.
 type IndexSignal struct {

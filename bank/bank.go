@@ -166,16 +166,6 @@ func words[T string | []byte](v T) ([4]uint64, bool) {
 	return w, true
 }
 
-func labelMask(labels []string) uint8 {
-	var m uint8
-	for _, l := range labels {
-		if i := slices.Index(ksp.Labels, l); i >= 0 {
-			m |= 1 << i
-		}
-	}
-	return m
-}
-
 // strings32 numbers distinct strings: each is held once, and the matcher's
 // submissions refer to it by number. The bank's tables of them are written
 // while b.mu is held for writing, or, during Load, by the submissions pass
@@ -223,7 +213,7 @@ func (b *Bank) reason(r string) uint8 {
 
 func (b *Bank) compactSub(org, entity []byte, dist ksp.Distribution, tlp ksp.TLP, labels, audience []string, retracted bool) sub {
 	s := sub{owner: b.orgs.add(org), entity: b.entities.add(entity), dist: codeOf(distCode, dist, ksp.DistOwner),
-		tlp: codeOf(tlpCode, tlp, ksp.TLPRed), labels: labelMask(labels), retracted: retracted}
+		tlp: codeOf(tlpCode, tlp, ksp.TLPRed), labels: ksp.LabelMask(labels), retracted: retracted}
 	if dist == ksp.DistAudience {
 		s.audience = b.audience(audience)
 	}
@@ -245,7 +235,7 @@ func (b *Bank) judge(n uint32, st *ksp.SignalState) {
 		}
 	}
 	if st.Resolution == "relabelled" {
-		f.relabelled = labelMask(st.ResolvedLabels)
+		f.relabelled = ksp.LabelMask(st.ResolvedLabels)
 	}
 	if f != (facts{}) {
 		b.facts[n] = f

@@ -322,9 +322,9 @@ func (tx *Tx) submitOne(a *ksp.Actor, in *ksp.SubmissionInput, seq int64) (creat
 	}
 	subID := ksp.NewID()
 	if old == nil {
-		_, err = tx.exec(`INSERT INTO submissions (id, signal_id, org_id, owner_org_id, distribution, tlp, quality, content_type, labels, basis, entity_id, incident_id, basis_reason, severity, flags, policy_version, digest, created_at, updated_at, change_seq)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			subID, signalID, a.OrgID, a.OrgID, string(in.Distribution), string(in.TLP), quality, in.ContentType, mustJSON(in.Labels), in.Basis, in.EntityID, in.IncidentID, in.BasisReason, in.Severity, mustJSON(in.Flags), in.PolicyVersion, digest, micros(tx.now), micros(tx.now), seq)
+		_, err = tx.exec(`INSERT INTO submissions (id, signal_id, org_id, owner_org_id, distribution, tlp, quality, content_type, labels, label_bits, basis, entity_id, incident_id, basis_reason, severity, flags, policy_version, digest, created_at, updated_at, change_seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			subID, signalID, a.OrgID, a.OrgID, string(in.Distribution), string(in.TLP), quality, in.ContentType, mustJSON(in.Labels), int(ksp.LabelMask(in.Labels)), in.Basis, in.EntityID, in.IncidentID, in.BasisReason, in.Severity, mustJSON(in.Flags), in.PolicyVersion, digest, micros(tx.now), micros(tx.now), seq)
 	} else {
 		subID = old.ID
 		// The old sharing loses the signal if the new one is narrower: a
@@ -335,8 +335,8 @@ func (tx *Tx) submitOne(a *ksp.Actor, in *ksp.SubmissionInput, seq int64) (creat
 				return false, false, "", false, err
 			}
 		}
-		_, err = tx.exec(`UPDATE submissions SET distribution = ?, tlp = ?, quality = ?, content_type = ?, labels = ?, basis = ?, entity_id = ?, incident_id = ?, basis_reason = ?, severity = ?, flags = ?, policy_version = ?, digest = ?, updated_at = ?, retracted_at = NULL, change_seq = ? WHERE id = ?`,
-			string(in.Distribution), string(in.TLP), quality, in.ContentType, mustJSON(in.Labels), in.Basis, in.EntityID, in.IncidentID, in.BasisReason, in.Severity, mustJSON(in.Flags), in.PolicyVersion, digest, micros(tx.now), seq, subID)
+		_, err = tx.exec(`UPDATE submissions SET distribution = ?, tlp = ?, quality = ?, content_type = ?, labels = ?, label_bits = ?, basis = ?, entity_id = ?, incident_id = ?, basis_reason = ?, severity = ?, flags = ?, policy_version = ?, digest = ?, updated_at = ?, retracted_at = NULL, change_seq = ? WHERE id = ?`,
+			string(in.Distribution), string(in.TLP), quality, in.ContentType, mustJSON(in.Labels), int(ksp.LabelMask(in.Labels)), in.Basis, in.EntityID, in.IncidentID, in.BasisReason, in.Severity, mustJSON(in.Flags), in.PolicyVersion, digest, micros(tx.now), seq, subID)
 	}
 	if err != nil {
 		return false, false, "", false, fmt.Errorf("store submission: %w", err)
@@ -602,11 +602,20 @@ func (db *DB) FindSignalByID(ctx context.Context, id string) (*ksp.Signal, error
 // rule and the filters run in SQL before the page is cut.
 func (db *DB) FindSignals(ctx context.Context, f ksp.SignalFilter) ([]*ksp.Signal, string, error) {
 	v := ksp.ActorFrom(ctx).Viewer()
+	// Conditions on one submission (the viewer may see it, and it has the
+	// label, entity, recency asked for), then on the signal.
 	vis, args := Visible(v, "s", "id")
-	subConds := []string{"s.signal_id = sig.id", vis}
+	subConds := []string{vis}
 	if f.Label != nil {
-		subConds = append(subConds, "s.labels LIKE ?", "s.retracted_at IS NULL")
-		args = append(args, `%"`+strings.ReplaceAll(*f.Label, `%`, ``)+`"%`)
+		if !slices.Contains(ksp.Labels, *f.Label) {
+			var fe ksp.Fields
+			fe.Add("label", "must be one of "+strings.Join(ksp.Labels, ", "))
+			return nil, "", fe.Err()
+		}
+		// A literal: it must read as the condition of the label's partial
+		// index (migration 006) for the planner to use it.
+		bit := ksp.LabelMask([]string{*f.Label})
+		subConds = append(subConds, fmt.Sprintf("(s.label_bits & %d) = %[1]d", bit), "s.retracted_at IS NULL")
 	}
 	if f.EntityID != nil {
 		subConds = append(subConds, "s.entity_id = ?")
@@ -616,32 +625,50 @@ func (db *DB) FindSignals(ctx context.Context, f ksp.SignalFilter) ([]*ksp.Signa
 		subConds = append(subConds, "s.updated_at >= ?")
 		args = append(args, micros(*f.Since))
 	}
-	where := []string{"EXISTS (SELECT 1 FROM submissions s WHERE " + strings.Join(subConds, " AND ") + ")"}
-	// The selective filters name their partial indexes' conditions
-	// (migration 005), so that the planner starts from those indexes
-	// instead of scanning every signal.
-	if f.EntityID != nil && *f.EntityID != "" {
-		where = append(where, "sig.id IN (SELECT signal_id FROM submissions WHERE entity_id = ? AND entity_id <> '')")
-		args = append(args, *f.EntityID)
-	}
+	var sigConds []string
+	var sigArgs []any
 	if f.Type != nil {
-		where = append(where, "sig.type = ?")
-		args = append(args, *f.Type)
+		sigConds = append(sigConds, "sig.type = ?")
+		sigArgs = append(sigArgs, *f.Type)
 	}
 	if f.Status != nil {
-		where = append(where, "sig.status = ?")
-		args = append(args, *f.Status)
-		if *f.Status != ksp.StatusActive {
-			where = append(where, "sig.status <> 'active'")
+		sigConds = append(sigConds, "sig.status = ?")
+		sigArgs = append(sigArgs, *f.Status)
+		if *f.Status != ksp.StatusActive { // the partial index's condition (migration 005)
+			sigConds = append(sigConds, "sig.status <> 'active'")
 		}
 	}
-	pw, pargs, limit, err := pageQuery(f.Page, "sig.id")
-	if err != nil {
-		return nil, "", err
+	// The selective filters start from their partial indexes instead of
+	// scanning every signal newest first: a label from its index of
+	// active submissions in signal order, an entity from its index.
+	var q string
+	if f.Label != nil {
+		pw, pargs, limit, err := pageQuery(f.Page, "s.signal_id")
+		if err != nil {
+			return nil, "", err
+		}
+		// Submissions alone in FROM, so that the label's index, in
+		// signal order, is the one way to read them in the order asked.
+		conds := append(subConds, pw)
+		if len(sigConds) > 0 {
+			conds = append(conds, "EXISTS (SELECT 1 FROM signals sig WHERE sig.id = s.signal_id AND "+strings.Join(sigConds, " AND ")+")")
+		}
+		args = append(append(args, pargs...), sigArgs...)
+		q = `SELECT DISTINCT s.signal_id FROM submissions s WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY s.signal_id DESC LIMIT ` + fmt.Sprint(limit)
+	} else {
+		where := []string{"EXISTS (SELECT 1 FROM submissions s WHERE s.signal_id = sig.id AND " + strings.Join(subConds, " AND ") + ")"}
+		if f.EntityID != nil && *f.EntityID != "" {
+			where = append(where, "sig.id IN (SELECT signal_id FROM submissions WHERE entity_id = ? AND entity_id <> '')")
+			args = append(args, *f.EntityID)
+		}
+		pw, pargs, limit, err := pageQuery(f.Page, "sig.id")
+		if err != nil {
+			return nil, "", err
+		}
+		args = append(append(args, sigArgs...), pargs...)
+		q = `SELECT sig.id FROM signals sig WHERE ` + strings.Join(append(append(where, sigConds...), pw), " AND ") + ` ORDER BY sig.id DESC LIMIT ` + fmt.Sprint(limit)
 	}
-	where = append(where, pw)
-	args = append(args, pargs...)
-	rows, err := db.query(ctx, `SELECT sig.id FROM signals sig WHERE `+strings.Join(where, " AND ")+` ORDER BY sig.id DESC LIMIT `+fmt.Sprint(limit), args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("find signals: %w", err)
 	}
@@ -1267,7 +1294,7 @@ next:
 
 // SubmissionColumns are the columns of a new submission, in the order of
 // SubmissionValues.
-var SubmissionColumns = []string{"id", "signal_id", "org_id", "owner_org_id", "distribution", "tlp", "quality", "content_type", "labels", "basis", "entity_id", "incident_id", "basis_reason", "severity", "flags", "policy_version", "digest", "created_at", "updated_at", "change_seq"}
+var SubmissionColumns = []string{"id", "signal_id", "org_id", "owner_org_id", "distribution", "tlp", "quality", "content_type", "labels", "label_bits", "basis", "entity_id", "incident_id", "basis_reason", "severity", "flags", "policy_version", "digest", "created_at", "updated_at", "change_seq"}
 
 // SubmissionValues returns the values of r's submission by orgID at now,
 // in the order of SubmissionColumns, as Submit stores them.
@@ -1277,7 +1304,7 @@ func SubmissionValues(r *BulkRow, orgID string, now int64) []any {
 	if in.Quality != nil {
 		quality = *in.Quality
 	}
-	return []any{r.SubmissionID, r.SignalID, orgID, orgID, string(in.Distribution), string(in.TLP), quality, in.ContentType, mustJSON(in.Labels), in.Basis, in.EntityID, in.IncidentID, in.BasisReason, in.Severity, mustJSON(in.Flags), in.PolicyVersion, r.Digest, now, now, r.ChangeSeq}
+	return []any{r.SubmissionID, r.SignalID, orgID, orgID, string(in.Distribution), string(in.TLP), quality, in.ContentType, mustJSON(in.Labels), int(ksp.LabelMask(in.Labels)), in.Basis, in.EntityID, in.IncidentID, in.BasisReason, in.Severity, mustJSON(in.Flags), in.PolicyVersion, r.Digest, now, now, r.ChangeSeq}
 }
 
 // insertNew is the portable BulkWriter: multi-row INSERTs of at most

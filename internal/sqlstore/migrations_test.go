@@ -1,0 +1,30 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kspplatform/ksp"
+)
+
+// TestLabelIndexes checks that every label of the vocabulary has the
+// partial index FindSignals relies on, with exactly the condition it
+// writes.
+func TestLabelIndexes(t *testing.T) {
+	body, err := migrations.ReadFile("migrations/006_label_bits.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range ksp.Labels {
+		bit := 1 << i
+		index := fmt.Sprintf("ON submissions(signal_id) WHERE (label_bits & %d) = %[1]d AND retracted_at IS NULL;", bit)
+		backfill := fmt.Sprintf(`(CASE WHEN labels LIKE '%%"%s"%%' THEN %d ELSE 0 END)`, l, bit)
+		if !strings.Contains(string(body), index) || !strings.Contains(string(body), backfill) {
+			t.Errorf("label %q: no partial index %q or backfill %q", l, index, backfill)
+		}
+		if int(ksp.LabelMask([]string{l})) != bit {
+			t.Errorf("LabelMask(%q) = %d, want %d", l, ksp.LabelMask([]string{l}), bit)
+		}
+	}
+}
