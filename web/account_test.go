@@ -9,6 +9,7 @@ import (
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/internal/qr"
+	"github.com/kspplatform/ksp/internal/totp"
 )
 
 var svgRE = regexp.MustCompile(`(?s)<svg .*?</svg>`)
@@ -43,7 +44,7 @@ func TestSecondFactorQRCode(t *testing.T) {
 	if svg != want {
 		t.Fatalf("the QR code does not encode %s:\n%.300s", uri, svg)
 	}
-	for _, s := range []string{`role="img"`, `aria-label="QR code to scan`, "<title>QR code to scan", totpGroup(m[1])} {
+	for _, s := range []string{`role="img"`, `aria-label="QR code to scan`, "<title>QR code to scan", totp.Group(m[1])} {
 		if !strings.Contains(c.body, s) {
 			t.Fatalf("page lacks %q", s)
 		}
@@ -57,17 +58,6 @@ func TestSecondFactorQRCode(t *testing.T) {
 	if svgRE.FindString(c.body) != want {
 		t.Fatal("the QR code changed after a wrong code")
 	}
-}
-
-func totpGroup(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // An address too long for a QR code still gets the key to type.
