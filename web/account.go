@@ -310,7 +310,7 @@ func (s *Server) revokeOtherSessions(w http.ResponseWriter, r *http.Request) err
 // KeysData is the API keys page's content.
 type KeysData struct {
 	Keys    []KeyView
-	Next    string
+	Pager   Pager
 	Allowed []ksp.Scope
 	New     *ksp.APIKey
 	OrgWide bool
@@ -344,7 +344,7 @@ func (s *Server) keysPage(w http.ResponseWriter, r *http.Request, status int, or
 		}
 	}
 	d, _ := p.Data.(KeysData)
-	d.OrgWide, d.Next, d.Allowed = orgWide, next, ksp.AllowedScopes(a.Staff, a.OrgKind, a.Role)
+	d.OrgWide, d.Pager, d.Allowed = orgWide, pagerFor(r, next), ksp.AllowedScopes(a.Staff, a.OrgKind, a.Role)
 	d.Action = "/account/keys"
 	if orgWide {
 		d.Action = "/admin/keys"

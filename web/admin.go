@@ -69,7 +69,7 @@ func (s *Server) addDomain(w http.ResponseWriter, r *http.Request) error {
 type UsersData struct {
 	Org   *ksp.Org
 	Users []*ksp.User
-	Next  string
+	Pager Pager
 	Roles []ksp.Role
 	Self  string
 	// Own is set when the list is of the viewer's own org (staff also see
@@ -98,7 +98,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, status int, o
 	if err != nil {
 		return err
 	}
-	d := UsersData{Org: o, Users: users, Next: next, Roles: ksp.Roles, Self: a.UserID, Own: orgID == a.OrgID}
+	d := UsersData{Org: o, Users: users, Pager: pagerFor(r, next), Roles: ksp.Roles, Self: a.UserID, Own: orgID == a.OrgID}
 	p.Title = "Users"
 	if !d.Own {
 		p.Title = "Users of " + o.Name

@@ -353,3 +353,34 @@ func safeNext(next string) string {
 	}
 	return next
 }
+
+// Pager holds the links of a paged list: to its first page, when not on
+// it, and to the next page, when there is one.
+type Pager struct{ First, Next string }
+
+// pagerFor returns the links of the list at r's URL whose next page
+// starts at cursor next ("" on the last page). The other non-empty query
+// parameters (a list's filters) are kept.
+func pagerFor(r *http.Request, next string) Pager {
+	q := url.Values{}
+	for k, v := range r.URL.Query() {
+		if k != "cursor" && len(v) > 0 && v[0] != "" {
+			q[k] = v
+		}
+	}
+	link := func(q url.Values) string {
+		if len(q) == 0 {
+			return r.URL.Path
+		}
+		return r.URL.Path + "?" + q.Encode()
+	}
+	var p Pager
+	if r.URL.Query().Get("cursor") != "" {
+		p.First = link(q)
+	}
+	if next != "" {
+		q.Set("cursor", next)
+		p.Next = link(q)
+	}
+	return p
+}

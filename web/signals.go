@@ -288,8 +288,7 @@ func (s *Server) synced(r *http.Request) {
 // SignalsData is the signals list's content.
 type SignalsData struct {
 	Signals  []*ksp.Signal
-	Next     string
-	First    string // the first page's link, when not on it
+	Pager    Pager
 	Filtered bool
 	CanShare bool
 	Filters  []Field
@@ -322,20 +321,7 @@ func (s *Server) signals(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := &Page{Title: "Signals", Form: kept}
 	d := SignalsData{Signals: list, Filtered: len(kept) > 0, CanShare: mayShare(ksp.ActorFrom(r.Context()))}
-	if next != "" {
-		nq := url.Values{}
-		for k, v := range kept {
-			nq[k] = v
-		}
-		nq.Set("cursor", next)
-		d.Next = "/signals?" + nq.Encode()
-	}
-	if q.Get("cursor") != "" {
-		d.First = "/signals"
-		if len(kept) > 0 {
-			d.First += "?" + kept.Encode()
-		}
-	}
+	d.Pager = pagerFor(r, next)
 	opts := func(all string, values []string) []string {
 		out := []string{"option=|" + all}
 		for _, v := range values {
@@ -700,7 +686,7 @@ func (s *Server) resolveSignal(w http.ResponseWriter, r *http.Request) error {
 // NegativeData is the negative bank page's content.
 type NegativeData struct {
 	Entries []*ksp.NegativeEntry
-	Next    string
+	Pager   Pager
 	Types   []Choice
 }
 
@@ -713,11 +699,8 @@ func (s *Server) negativePage(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	if next != "" {
-		next = "/signals/negative?" + url.Values{"cursor": {next}}.Encode()
-	}
 	p.Title = "Negative bank"
-	p.Data = NegativeData{Entries: list, Next: next, Types: choicesOf(ksp.SignalTypes, nil, humanOf[string])}
+	p.Data = NegativeData{Entries: list, Pager: pagerFor(r, next), Types: choicesOf(ksp.SignalTypes, nil, humanOf[string])}
 	return s.render(w, r, status, "negative.html", p)
 }
 
@@ -760,8 +743,7 @@ func (s *Server) addNegative(w http.ResponseWriter, r *http.Request) error {
 // DisputesData is the disputes queue's content.
 type DisputesData struct {
 	Signals []*ksp.Signal
-	Next    string
-	First   bool
+	Pager   Pager
 }
 
 func (s *Server) disputes(w http.ResponseWriter, r *http.Request) error {
@@ -771,10 +753,7 @@ func (s *Server) disputes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if next != "" {
-		next = "/staff/disputes?" + url.Values{"cursor": {next}}.Encode()
-	}
-	return s.render(w, r, http.StatusOK, "disputes.html", &Page{Title: "Disputed signals", Data: DisputesData{Signals: list, Next: next, First: cursor == ""}})
+	return s.render(w, r, http.StatusOK, "disputes.html", &Page{Title: "Disputed signals", Data: DisputesData{Signals: list, Pager: pagerFor(r, next)}})
 }
 
 // ---- The dashboard panel ----

@@ -21,9 +21,8 @@ func (s *Server) registerStaff() {
 type StaffData struct {
 	Apps     []*ksp.Application
 	Status   string
-	Next     string
+	Pager    Pager
 	Statuses []string
-	First    bool
 }
 
 func (s *Server) staff(w http.ResponseWriter, r *http.Request) error {
@@ -43,11 +42,8 @@ func (s *Server) staff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if next != "" {
-		next = "/staff?" + url.Values{"status": {status}, "cursor": {next}}.Encode()
-	}
 	return s.render(w, r, http.StatusOK, "staff.html", &Page{Title: "Membership applications", Form: url.Values{"status": {status}},
-		Data: StaffData{Apps: apps, Status: status, Next: next, Statuses: []string{ksp.AppPending, ksp.AppApproved, ksp.AppRejected, "all"}, First: q.Get("cursor") == ""}})
+		Data: StaffData{Apps: apps, Status: status, Pager: pagerFor(r, next), Statuses: []string{ksp.AppPending, ksp.AppApproved, ksp.AppRejected, "all"}}})
 }
 
 // ApplicationData is an application's page content.
@@ -109,8 +105,7 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request) error {
 // OrgsData is the staff list of organisations.
 type OrgsData struct {
 	Orgs  []*ksp.Org
-	Next  string
-	First bool
+	Pager Pager
 }
 
 // staffOrgs lists the organisations, leading to each one's users: where
@@ -121,10 +116,7 @@ func (s *Server) staffOrgs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if next != "" {
-		next = "/staff/orgs?" + url.Values{"cursor": {next}}.Encode()
-	}
-	return s.render(w, r, http.StatusOK, "orgs.html", &Page{Title: "Organisations", Data: OrgsData{Orgs: orgs, Next: next, First: q.Get("cursor") == ""}})
+	return s.render(w, r, http.StatusOK, "orgs.html", &Page{Title: "Organisations", Data: OrgsData{Orgs: orgs, Pager: pagerFor(r, next)}})
 }
 
 func (s *Server) staffOrgUsers(w http.ResponseWriter, r *http.Request) error {
