@@ -345,8 +345,10 @@ func (db *DB) EnableTOTP(ctx context.Context, userID, sec, code string) ([]strin
 }
 
 // DisableTOTP turns the second factor off and deletes the recovery codes.
-// Users for whom it is mandatory cannot turn it off themselves; staff can,
-// for someone who lost their device (who must then enrol again).
+// Users for whom it is mandatory cannot turn it off themselves. For
+// someone else's, people use ResetSecondFactor (a reason, sessions ended,
+// the user told); only the system itself (demo seeding) may call this for
+// another user.
 func (db *DB) DisableTOTP(ctx context.Context, userID string) error {
 	a, err := requireActor(ctx)
 	if err != nil {
@@ -357,9 +359,9 @@ func (db *DB) DisableTOTP(ctx context.Context, userID string) error {
 		return err
 	}
 	switch {
-	case a.Staff && a.UserID != userID:
+	case a.Staff && a.UserID == "" && a.APIKeyID == "": // the system
 	case a.UserID != userID:
-		return ksp.Errorf(ksp.EFORBIDDEN, "only the user itself or staff can turn off a second factor")
+		return ksp.Errorf(ksp.EFORBIDDEN, "only the user itself can turn off a second factor; to reset someone else's, give a reason (ResetSecondFactor)")
 	case ksp.SecondFactorRequired(u.OrgID == ksp.StaffOrgID, u.Role):
 		return ksp.Errorf(ksp.EFORBIDDEN, "staff and admins must keep a second factor")
 	}
