@@ -18,7 +18,8 @@ import (
 // Dialect is SQLite's flavour of the shared store. SQLite serialises
 // writers itself (transactions begin IMMEDIATE), so no extra lock is needed.
 var Dialect = sqlstore.Dialect{
-	Name: "sqlite",
+	Name:         "sqlite",
+	ShrinkMemory: "PRAGMA shrink_memory",
 	IsUniqueViolation: func(err error) bool {
 		return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 	},

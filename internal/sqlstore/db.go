@@ -42,6 +42,9 @@ type Dialect struct {
 	MigrationLock, MigrationUnlock string
 	// IsUniqueViolation recognises a unique-constraint error.
 	IsUniqueViolation func(error) bool
+	// ShrinkMemory, when set, makes a connection give back the cache a
+	// one-off scan filled (SQLite keeps each connection's page cache).
+	ShrinkMemory string
 }
 
 // DB is the shared store.

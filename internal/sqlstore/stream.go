@@ -212,18 +212,11 @@ func (db *DB) ScanIndex(ctx context.Context, scan ksp.IndexScan) (*ksp.IndexFact
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				return err
-			}
-		}
-		if err := rows.Err(); err != nil {
+		if err := eachRow(rows, fn); err != nil {
 			return err
 		}
-		rows.Close()
-		if db.d.Name == "sqlite" {
-			_, err = conn.ExecContext(ctx, `PRAGMA shrink_memory`)
+		if db.d.ShrinkMemory != "" {
+			_, err = conn.ExecContext(ctx, db.d.ShrinkMemory)
 		}
 		return err
 	}
@@ -360,11 +353,19 @@ func (db *DB) each(ctx context.Context, q string, args []any, fn func(*sql.Rows)
 	if err != nil {
 		return err
 	}
+	return eachRow(rows, fn)
+}
+
+// eachRow calls fn for every row of rows and closes them.
+func eachRow(rows *sql.Rows, fn func(*sql.Rows) error) error {
 	defer rows.Close()
 	for rows.Next() {
 		if err := fn(rows); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
 }
