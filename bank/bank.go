@@ -244,6 +244,15 @@ func (b *Bank) judge(n uint32, st *ksp.SignalState) {
 	}
 }
 
+// addSignal appends a signal without submissions yet and returns its
+// position; the caller indexes its value.
+func (b *Bank) addSignal(id [16]byte, typ string) uint32 {
+	n := uint32(len(b.ids))
+	b.ids, b.typ, b.state, b.first = append(b.ids, id), append(b.typ, typeCode[typ]), append(b.state, 0), append(b.first, sub{owner: noOwner})
+	b.byID[id] = n
+	return n
+}
+
 // put stores a signal's full state (Sync). Callers hold b.mu for writing.
 func (b *Bank) put(st *ksp.SignalState) {
 	id, ok := ksp.ParseUUID(st.ID)
@@ -256,9 +265,7 @@ func (b *Bank) put(st *ksp.SignalState) {
 	}
 	n, known := b.byID[id]
 	if !known {
-		n = uint32(len(b.ids))
-		b.ids, b.typ, b.state, b.first = append(b.ids, id), append(b.typ, typeCode[st.Type]), append(b.state, 0), append(b.first, sub{owner: noOwner})
-		b.byID[id] = n
+		n = b.addSignal(id, st.Type)
 		if st.Type == ksp.TypePDQ {
 			if w, ok := words(st.Value); ok {
 				b.pdq.Add(uint64(n), w)
@@ -310,9 +317,7 @@ func (b *Bank) Load(ctx context.Context) error {
 			if !ok {
 				return fmt.Errorf("signal id %q", r.ID)
 			}
-			i := uint32(len(b.ids))
-			b.ids, b.typ, b.state, b.first = append(b.ids, id), append(b.typ, typeCode[r.Type]), append(b.state, 0), append(b.first, sub{owner: noOwner})
-			b.byID[id] = i
+			i := b.addSignal(id, r.Type)
 			if r.Type == ksp.TypePDQ {
 				if w, ok := words(r.Value); ok {
 					pdqIDs, pdqVals = append(pdqIDs, uint64(i)), append(pdqVals, w)
