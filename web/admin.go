@@ -141,11 +141,7 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inviter := "An admin"
-	if me, err := s.store.FindUserByID(ctx, a.UserID); err == nil && me.Name != "" {
-		inviter = me.Name
-	}
-	if link, err := s.sendInvitation(r, inv, o.Name, inviter); err != nil {
+	if link, err := s.sendInvitation(r, inv, o.Name, s.inviterName(r, u)); err != nil {
 		s.flash(w, r, "warning", "We could not send the invitation mail to "+u.Email+". Give them this link yourself; it works once: "+link)
 	} else {
 		s.flash(w, r, "success", "Invitation sent to "+u.Email+".")
