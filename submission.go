@@ -1,0 +1,144 @@
+package ksp
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// SubmissionInput is one org's submission of a signal, as sent.
+type SubmissionInput struct {
+	Type          string       `json:"type"`
+	Value         string       `json:"value"`
+	Quality       *int         `json:"quality,omitempty"`
+	ContentType   string       `json:"content_type"`
+	Labels        []string     `json:"labels"`
+	Basis         string       `json:"basis,omitempty"`
+	EntityID      string       `json:"entity_id,omitempty"`
+	IncidentID    string       `json:"incident_id,omitempty"`
+	BasisReason   string       `json:"basis_reason,omitempty"`
+	Severity      string       `json:"severity,omitempty"`
+	Flags         []string     `json:"flags,omitempty"`
+	Distribution  Distribution `json:"distribution,omitempty"`
+	Audience      []string     `json:"audience,omitempty"`
+	TLP           TLP          `json:"tlp,omitempty"`
+	PolicyVersion string       `json:"policy_version,omitempty"`
+}
+
+// Normalize validates a submission and brings it to canonical form (value
+// lower-case hex or a normalised URL, defaults filled, lists sorted and
+// de-duplicated). Problems are recorded in f under the API's field names.
+func (in *SubmissionInput) Normalize(f *Fields) {
+	in.Type = strings.ToLower(strings.TrimSpace(in.Type))
+	v, reason := NormalizeValue(in.Type, in.Value)
+	switch {
+	case !slices.Contains(SignalTypes, in.Type):
+		f.Add("type", "must be one of pdq, md5, sha256, url")
+	case reason != "":
+		f.Add("value", reason)
+	default:
+		in.Value = v
+	}
+	if in.Quality != nil {
+		switch q := *in.Quality; {
+		case in.Type != TypePDQ:
+			f.Add("quality", "only PDQ hashes have a quality")
+		case q < 0 || q > 100:
+			f.Add("quality", "must be from 0 to 100")
+		case q < MinPDQQuality:
+			f.Add("quality", fmt.Sprintf("PDQ quality %d is below %d: such hashes match too much to be shared", q, MinPDQQuality))
+		}
+	}
+	in.ContentType = strings.TrimSpace(in.ContentType)
+	if !slices.Contains(ContentTypes, in.ContentType) {
+		f.Add("content_type", "must be one of "+strings.Join(ContentTypes, ", "))
+	}
+	in.Labels = normList(in.Labels)
+	if len(in.Labels) == 0 {
+		f.Add("labels", "at least one label is required")
+	}
+	for _, l := range in.Labels {
+		if !slices.Contains(Labels, l) {
+			f.Add("labels", "unknown label "+quoteShort(l))
+			break
+		}
+	}
+	in.Flags = normList(in.Flags)
+	for _, x := range in.Flags {
+		if !slices.Contains(SignalFlags, x) {
+			f.Add("flags", "unknown flag "+quoteShort(x))
+			break
+		}
+	}
+	if in.Basis == "" {
+		in.Basis = "other"
+		if in.BasisReason == "" && in.EntityID == "" && in.IncidentID == "" {
+			in.BasisReason = "not stated"
+		}
+	}
+	switch in.Basis {
+	case "designated_entity":
+		if in.EntityID == "" {
+			f.Add("entity_id", "required with basis designated_entity")
+		}
+	case "perpetrator_content":
+		if in.IncidentID == "" {
+			f.Add("incident_id", "required with basis perpetrator_content")
+		}
+	case "branded_publication":
+	case "other":
+		if strings.TrimSpace(in.BasisReason) == "" {
+			f.Add("basis_reason", "required with basis other")
+		}
+	default:
+		f.Add("basis", "must be one of "+strings.Join(Bases, ", "))
+	}
+	for _, id := range []struct{ field, v string }{{"entity_id", in.EntityID}, {"incident_id", in.IncidentID}} {
+		if id.v != "" && !ValidID(id.v) {
+			f.Add(id.field, "not an identifier")
+		}
+	}
+	if len(in.BasisReason) > 2000 {
+		f.Add("basis_reason", "longer than 2000 characters")
+	}
+	if in.Severity == "" {
+		in.Severity = "medium"
+	}
+	if !slices.Contains(Severities, in.Severity) {
+		f.Add("severity", "must be one of low, medium, high, crisis")
+	}
+	if in.Distribution == "" {
+		in.Distribution = DefaultDistribution
+	}
+	if in.TLP == "" {
+		in.TLP = DefaultTLP
+	}
+	in.TLP = TLP(strings.ToUpper(string(in.TLP)))
+	in.Audience = normList(in.Audience)
+	ValidateSharing(Sharing{Distribution: in.Distribution, TLP: in.TLP, Audience: in.Audience}, false, f)
+	if in.PolicyVersion == "" {
+		in.PolicyVersion = CurrentPolicyVersion
+	}
+	if len(in.PolicyVersion) > 50 {
+		f.Add("policy_version", "longer than 50 characters")
+	}
+}
+
+func quoteShort(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func normList(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
