@@ -63,6 +63,19 @@ func NewID() string {
 	return FormatUUID(b)
 }
 
+// NewRandomID returns a random identifier (UUIDv4) for what must not reveal
+// when it was made: a signal's id would otherwise date a submission the
+// viewer cannot see (DESIGN.md, "Identifiers and formats").
+func NewRandomID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("ksp: no randomness: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return FormatUUID(b)
+}
+
 // FormatUUID renders 16 bytes as a lower-case hex UUID string.
 func FormatUUID(b [16]byte) string {
 	var s [36]byte

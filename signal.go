@@ -87,6 +87,10 @@ type FeedbackEntry struct {
 	Verdict string  `json:"verdict"`
 	Comment string  `json:"comment,omitempty"`
 	Updated Time    `json:"updated_at"`
+	// Subjects are the orgs whose submissions the giver could see when
+	// giving the verdict: the verdict is about those, and counts for a
+	// viewer only while the viewer may see one of them.
+	Subjects []string `json:"-"`
 }
 
 // LabelMask returns the labels as bits: bit i for Labels[i]. Unknown labels
@@ -145,8 +149,8 @@ type IndexFacts struct {
 	// Resolutions holds, by signal id, the states of resolved signals
 	// with only Resolution, ResolvedAt and ResolvedLabels set.
 	Resolutions map[string]*SignalState
-	// Negative holds "type:value" of every negative-bank entry.
-	Negative map[string]bool
+	// Negatives holds the negative-bank entries by "type:value".
+	Negatives map[string][]NegativeRef
 }
 
 // SignalState is everything stored about a signal, before the sharing rule
@@ -158,14 +162,33 @@ type SignalState struct {
 	Created     Time
 	Submissions []*Submission
 	Feedback    []*FeedbackEntry
-	// Resolution is staff's last settlement of a dispute; verdicts older
-	// than ResolvedAt no longer dispute the signal.
-	Resolution       string
-	ResolutionReason string
-	ResolvedAt       *Time
-	ResolvedLabels   []string
-	// Negative is set when the value is in the negative bank.
-	Negative bool
+	// Resolution is staff's last settlement of a dispute; for a viewer it
+	// counts while the viewer may see one of ResolutionSubjects (the orgs
+	// whose submissions existed when it was given), and then verdicts
+	// older than ResolvedAt no longer dispute the signal. Relabelling and
+	// removal are applied to those submissions themselves when given.
+	Resolution         string
+	ResolutionReason   string
+	ResolvedAt         *Time
+	ResolvedLabels     []string
+	ResolutionSubjects []string
+	// Negatives are the negative-bank entries for the value; each applies
+	// to some viewers only (NegativeRef.AppliesTo).
+	Negatives []NegativeRef
+}
+
+// NegativeRef is a negative-bank entry as the view of a signal needs it.
+type NegativeRef struct {
+	OrgID string
+	// Programme is set for a programme-wide entry staff approved.
+	Programme bool
+}
+
+// AppliesTo reports whether the entry cancels v's matches: an org's own
+// entries apply to its own matches, approved programme-wide entries to
+// everyone's.
+func (n NegativeRef) AppliesTo(v Viewer) bool {
+	return n.Programme || (n.OrgID != "" && n.OrgID == v.OrgID)
 }
 
 // Signal is a signal as one viewer sees it: every figure computed over the
@@ -259,23 +282,46 @@ type Change struct {
 	Signal   *Signal `json:"signal,omitempty"`
 }
 
+// Negative-bank scopes: an entry applies to its org's own matches, or,
+// once staff approved it, to everyone's.
+const (
+	NegativeOrg       = "org"
+	NegativeProgramme = "programme"
+)
+
 // NegativeEntry is a hash in the negative bank: content that must never
 // count as a match (logos of legitimate organisations, stock images, known
-// false positives).
+// false positives). It applies to its org's matches; a programme-wide
+// entry applies to everyone's once staff approved it.
 type NegativeEntry struct {
-	ID      string `json:"id"`
-	Type    string `json:"type"`
-	Value   string `json:"value"`
-	Reason  string `json:"reason"`
-	OrgID   string `json:"org_id"`
-	Created Time   `json:"created_at"`
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Value      string `json:"value"`
+	Reason     string `json:"reason"`
+	OrgID      string `json:"org_id"`
+	Scope      string `json:"scope"`
+	Approved   *Time  `json:"approved_at,omitempty"`
+	ApprovedBy string `json:"approved_by,omitempty"`
+	Created    Time   `json:"created_at"`
 }
 
-// NegativeInput adds to the negative bank.
+// Pending reports whether a programme-wide entry awaits staff approval.
+func (e *NegativeEntry) Pending() bool { return e.Scope == NegativeProgramme && e.Approved == nil }
+
+// NegativeInput adds to the negative bank. Scope is "org" (the default)
+// or "programme" (a proposal staff approve; staff's own apply at once).
 type NegativeInput struct {
 	Type   string `json:"type"`
 	Value  string `json:"value"`
 	Reason string `json:"reason"`
+	Scope  string `json:"scope,omitempty"`
+}
+
+// NegativeFilter selects negative-bank entries. Pending lists only
+// programme-wide proposals awaiting approval (staff).
+type NegativeFilter struct {
+	Pending bool
+	Page
 }
 
 // SignalService is the shared hash bank.
@@ -295,7 +341,16 @@ type SignalService interface {
 	// them, and the last sequence examined; ERESYNCREQUIRED past retention.
 	Changes(ctx context.Context, after int64, limit int) ([]*Change, int64, error)
 	AddNegative(ctx context.Context, in NegativeInput) (*NegativeEntry, error)
-	FindNegatives(ctx context.Context, p Page) ([]*NegativeEntry, string, error)
+	// FindNegatives lists the entries the actor may see: its org's own and
+	// the approved programme-wide ones (staff: all).
+	FindNegatives(ctx context.Context, f NegativeFilter) ([]*NegativeEntry, string, error)
+	// ApproveNegative makes a programme-wide proposal apply to everyone
+	// (staff).
+	ApproveNegative(ctx context.Context, id string) (*NegativeEntry, error)
+	// RemoveNegative deletes an entry (its org's analysts, or staff).
+	RemoveNegative(ctx context.Context, id string) error
+	// NegativeEntries returns every entry, for the matcher (system use).
+	NegativeEntries(ctx context.Context) ([]*NegativeEntry, error)
 	// SignalStates loads full states (no sharing cut) for the matcher.
 	// With ids nil it streams every signal of the given types.
 	SignalStates(ctx context.Context, ids []string, fn func(*SignalState) error) error
@@ -315,6 +370,9 @@ type SignalService interface {
 	SignalHistory(ctx context.Context, signalID string) ([]*HistoryEntry, error)
 	// ChangeSeq returns the newest committed change sequence.
 	ChangeSeq(ctx context.Context) (int64, error)
+	// RecordStaffReads audits, as one event, a staff request that read the
+	// restricted signals ids (a match; lists and the feed audit their own).
+	RecordStaffReads(ctx context.Context, action string, ids []string) error
 	// RecordMatches adds to an org's daily match counts.
 	RecordMatches(ctx context.Context, orgID string, day string, queries, matches int) error
 }

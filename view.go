@@ -5,14 +5,87 @@ import (
 	"strings"
 )
 
-// Disputed applies the documented dispute rule (docs/hash-bank.md): a signal
-// is disputed when, since staff last resolved it, at least one org said
-// "disputed", or false-positive and newsworthy verdicts number two or more
-// and are at least as many as true-positive verdicts.
-func (st *SignalState) Disputed() bool {
+// This file is the one place where what a viewer sees of a signal is
+// computed. Every figure — status, confidence, feedback counts,
+// actionability and its reason, labels, content types, severity, first and
+// last seen — is derived from the submissions the viewer may see and from
+// the verdicts and resolution that count for it (docs/hash-bank.md,
+// "Everything is computed per viewer"). The store, the matcher, the
+// changes feed and the exports all call it.
+
+// lens is one viewer's reading of a signal: which submissions it sees, and
+// so which verdicts and which resolution count for it.
+type lens struct {
+	st  *SignalState
+	v   Viewer
+	vis []*Submission // submissions the viewer sees, retracted included
+	// sees reports whether the viewer sees the submission of an org.
+	seesOrg map[string]bool
+}
+
+// newLens reads st for v. keep selects, among the submissions v may see,
+// those that count (nil: all of them); it lets an export count only what
+// may leave.
+func newLens(st *SignalState, v Viewer, keep func(*Submission) bool) *lens {
+	l := &lens{st: st, v: v, seesOrg: make(map[string]bool, len(st.Submissions))}
+	for _, s := range st.Submissions {
+		if CanSee(v, s.Sharing()) && (keep == nil || keep(s)) {
+			l.vis = append(l.vis, s)
+			l.seesOrg[s.OrgID] = true
+		}
+	}
+	return l
+}
+
+// seesAny reports whether the viewer sees the submission of one of orgs.
+func (l *lens) seesAny(orgs []string) bool {
+	for _, o := range orgs {
+		if l.seesOrg[o] {
+			return true
+		}
+	}
+	return false
+}
+
+// resolution returns the resolution time when staff's resolution counts
+// for the viewer, else nil.
+func (l *lens) resolution() *Time {
+	if l.st.Resolution == "" || l.st.ResolvedAt == nil || !l.seesAny(l.st.ResolutionSubjects) {
+		return nil
+	}
+	return l.st.ResolvedAt
+}
+
+// verdicts returns the verdicts that count for the viewer.
+func (l *lens) verdicts() []*FeedbackEntry {
+	var out []*FeedbackEntry
+	for _, fb := range l.st.Feedback {
+		if l.seesAny(fb.Subjects) {
+			out = append(out, fb)
+		}
+	}
+	return out
+}
+
+// active counts the visible submissions not retracted.
+func (l *lens) active() int {
+	n := 0
+	for _, s := range l.vis {
+		if s.Retracted == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// disputed applies the documented dispute rule (docs/hash-bank.md) to the
+// verdicts that count: disputed when, since the resolution that counts, at
+// least one org said "disputed", or false-positive and newsworthy verdicts
+// number two or more and are at least as many as true-positive verdicts.
+func disputed(verdicts []*FeedbackEntry, resolvedAt *Time) bool {
 	var disputes, against, tp int
-	for _, fb := range st.Feedback {
-		if st.ResolvedAt != nil && !fb.Updated.After(st.ResolvedAt.Time) {
+	for _, fb := range verdicts {
+		if resolvedAt != nil && !fb.Updated.After(resolvedAt.Time) {
 			continue
 		}
 		switch fb.Verdict {
@@ -27,59 +100,61 @@ func (st *SignalState) Disputed() bool {
 	return disputes > 0 || (against >= 2 && against >= tp)
 }
 
-// GlobalStatus is the signal's status over all submissions: retracted when
-// staff removed it or every submission was withdrawn, disputed by the rule
-// above, else active.
-func (st *SignalState) GlobalStatus() string {
-	if st.Resolution == "removed" {
-		return StatusRetracted
-	}
-	active := false
-	for _, s := range st.Submissions {
-		if s.Retracted == nil {
-			active = true
-		}
-	}
-	switch {
-	case !active:
-		return StatusRetracted
-	case st.Disputed():
-		return StatusDisputed
-	}
-	return StatusActive
+// judgement is the status and actionability a viewer sees.
+type judgement struct {
+	status     string
+	actionable bool
+	reason     string
 }
 
-// Actionability returns whether a match on this signal may be acted on and,
-// if not, why: disputed or retracted signals, values in the negative bank,
-// and signals only governments submitted that no platform has confirmed
-// (true_positive) are leads only.
-func (st *SignalState) Actionability() (bool, string) {
-	switch st.GlobalStatus() {
-	case StatusRetracted:
-		return false, "retracted"
-	case StatusDisputed:
-		return false, "disputed"
+// judge decides status and actionability for the viewer: retracted when no
+// visible submission is active; disputed by the dispute rule; not
+// actionable when a negative-bank entry applies to the viewer, or when every
+// visible active submission is a government's and no platform's
+// true-positive verdict that counts confirms it.
+func (l *lens) judge(verdicts []*FeedbackEntry) judgement {
+	if l.active() == 0 {
+		return judgement{StatusRetracted, false, StatusRetracted}
 	}
-	if st.Negative {
-		return false, "negative_bank"
+	if disputed(verdicts, l.resolution()) {
+		return judgement{StatusDisputed, false, StatusDisputed}
+	}
+	for _, n := range l.st.Negatives {
+		if n.AppliesTo(l.v) {
+			return judgement{StatusActive, false, "negative_bank"}
+		}
 	}
 	govOnly := true
-	for _, s := range st.Submissions {
+	for _, s := range l.vis {
 		if s.Retracted == nil && s.OrgKind != KindGovernment {
 			govOnly = false
 		}
 	}
-	if govOnly {
-		for _, fb := range st.Feedback {
-			if fb.Verdict == VerdictTruePositive && fb.OrgKind == KindPlatform {
-				govOnly = false
-			}
+	for _, fb := range verdicts {
+		if govOnly && fb.Verdict == VerdictTruePositive && fb.OrgKind == KindPlatform {
+			govOnly = false
 		}
 	}
 	if govOnly {
-		return false, "government_only_unconfirmed"
+		return judgement{StatusActive, false, "government_only_unconfirmed"}
 	}
-	return true, ""
+	return judgement{StatusActive, true, ""}
+}
+
+// Plain reports whether every viewer who sees the signal sees it active:
+// no verdict, no resolution, no retracted submission. Stores keep it as a
+// coarse filter column, so that a list of disputed or retracted signals
+// starts from the few that are not plain.
+func (st *SignalState) Plain() bool {
+	if len(st.Feedback) > 0 || st.Resolution != "" {
+		return false
+	}
+	for _, s := range st.Submissions {
+		if s.Retracted != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // Confidence is the documented score (docs/hash-bank.md):
@@ -102,17 +177,35 @@ var tlpRank = map[TLP]int{TLPClear: 0, TLPGreen: 1, TLPAmber: 2, TLPAmberStrict:
 // View cuts a signal down to what v may see, or returns nil when v may see
 // none of its submissions. withDetails includes the visible submissions.
 func (st *SignalState) View(v Viewer, withDetails bool) *Signal {
-	var vis []*Submission
+	return newLens(st, v, nil).signal(withDetails)
+}
+
+// VerdictCounts reports whether the verdict counts for v: whether v may see
+// one of the submissions it was given about.
+func (st *SignalState) VerdictCounts(v Viewer, fb *FeedbackEntry) bool {
+	return newLens(st, v, nil).seesAny(fb.Subjects)
+}
+
+// SeenBy returns the orgs whose submissions v may see: the subjects of a
+// verdict v gives now, or of a resolution.
+func (st *SignalState) SeenBy(v Viewer) []string {
+	var out []string
 	for _, s := range st.Submissions {
 		if CanSee(v, s.Sharing()) {
-			vis = append(vis, s)
+			out = append(out, s.OrgID)
 		}
 	}
+	slices.Sort(out)
+	return out
+}
+
+func (l *lens) signal(withDetails bool) *Signal {
+	st, v, vis := l.st, l.v, l.vis
 	if len(vis) == 0 {
 		return nil
 	}
 	sig := &Signal{ID: st.ID, Type: st.Type, Value: st.Value, Feedback: map[string]int{}, ContentTypes: []string{}, Labels: []string{},
-		EntityIDs: []string{}, Flags: []string{}, SubmittedBy: []string{}, Resolution: st.Resolution}
+		EntityIDs: []string{}, Flags: []string{}, SubmittedBy: []string{}}
 	active := 0
 	for _, s := range vis {
 		if sig.FirstSeen.IsZero() || s.Created.Before(sig.FirstSeen.Time) {
@@ -121,41 +214,10 @@ func (st *SignalState) View(v Viewer, withDetails bool) *Signal {
 		if s.Updated.After(sig.LastSeen.Time) {
 			sig.LastSeen = s.Updated
 		}
-		if s.Retracted != nil {
-			continue
+		if s.Retracted == nil {
+			active++
+			l.addActive(sig, s)
 		}
-		active++
-		sig.ContentTypes = appendNew(sig.ContentTypes, s.ContentType)
-		for _, l := range s.Labels {
-			sig.Labels = appendNew(sig.Labels, l)
-		}
-		for _, x := range s.Flags {
-			sig.Flags = appendNew(sig.Flags, x)
-		}
-		if s.EntityID != "" {
-			sig.EntityIDs = appendNew(sig.EntityIDs, s.EntityID)
-		}
-		if severityRank[s.Severity] > severityRank[sig.Severity] {
-			sig.Severity = s.Severity
-		}
-		if sig.TLP == "" || tlpRank[s.TLP] > tlpRank[sig.TLP] {
-			sig.TLP = s.TLP
-		}
-		if s.Quality != nil && (sig.Quality == nil || *s.Quality > *sig.Quality) {
-			q := *s.Quality
-			sig.Quality = &q
-		}
-		switch {
-		case v.Staff || s.OrgID == v.OrgID:
-			sig.SubmittedBy = appendNew(sig.SubmittedBy, s.OrgName)
-		case s.OrgNamed:
-			sig.SubmittedBy = appendNew(sig.SubmittedBy, s.OrgName)
-		default:
-			sig.SubmittedBy = appendNew(sig.SubmittedBy, "a member")
-		}
-	}
-	if st.Resolution == "relabelled" && len(st.ResolvedLabels) > 0 {
-		sig.Labels = slices.Clone(st.ResolvedLabels)
 	}
 	slices.Sort(sig.ContentTypes)
 	slices.Sort(sig.Labels)
@@ -169,30 +231,20 @@ func (st *SignalState) View(v Viewer, withDetails bool) *Signal {
 	}
 	sig.QualityUnknown = st.Type == TypePDQ && sig.Quality == nil
 	sig.Submissions = active
-	for _, fb := range st.Feedback {
+	verdicts := l.verdicts()
+	for _, fb := range verdicts {
 		sig.Feedback[fb.Verdict]++
 	}
 	sig.Confidence = Confidence(active, sig.Feedback)
-	sig.Status = st.GlobalStatus()
-	if active == 0 {
-		sig.Status = StatusRetracted
-	}
-	sig.Actionable, sig.NotActionable = st.Actionability()
-	if sig.Status == StatusRetracted && sig.Actionable {
-		sig.Actionable, sig.NotActionable = false, "retracted"
+	j := l.judge(verdicts)
+	sig.Status, sig.Actionable, sig.NotActionable = j.status, j.actionable, j.reason
+	if l.resolution() != nil {
+		sig.Resolution = st.Resolution
 	}
 	// A URL flagged as containing personal data is shown only to staff and
 	// to the orgs that submitted it.
-	if st.Type == TypeURL && slices.Contains(sig.Flags, "contains_pii") && !v.Staff {
-		own := false
-		for _, s := range vis {
-			if s.OrgID == v.OrgID {
-				own = true
-			}
-		}
-		if !own {
-			sig.Value, sig.ValueRedacted = redactURL(st.Value), true
-		}
+	if st.Type == TypeURL && slices.Contains(sig.Flags, "contains_pii") && !v.Staff && !l.seesOrg[v.OrgID] {
+		sig.Value, sig.ValueRedacted = redactURL(st.Value), true
 	}
 	if withDetails {
 		for _, s := range vis {
@@ -207,6 +259,37 @@ func (st *SignalState) View(v Viewer, withDetails bool) *Signal {
 		}
 	}
 	return sig
+}
+
+// addActive adds an active visible submission's labels, content type,
+// flags, entity, severity, TLP, quality and submitter to sig.
+func (l *lens) addActive(sig *Signal, s *Submission) {
+	sig.ContentTypes = appendNew(sig.ContentTypes, s.ContentType)
+	for _, x := range s.Labels {
+		sig.Labels = appendNew(sig.Labels, x)
+	}
+	for _, x := range s.Flags {
+		sig.Flags = appendNew(sig.Flags, x)
+	}
+	if s.EntityID != "" {
+		sig.EntityIDs = appendNew(sig.EntityIDs, s.EntityID)
+	}
+	if severityRank[s.Severity] > severityRank[sig.Severity] {
+		sig.Severity = s.Severity
+	}
+	if sig.TLP == "" || tlpRank[s.TLP] > tlpRank[sig.TLP] {
+		sig.TLP = s.TLP
+	}
+	if s.Quality != nil && (sig.Quality == nil || *s.Quality > *sig.Quality) {
+		q := *s.Quality
+		sig.Quality = &q
+	}
+	switch {
+	case l.v.Staff || s.OrgID == l.v.OrgID || s.OrgNamed:
+		sig.SubmittedBy = appendNew(sig.SubmittedBy, s.OrgName)
+	default:
+		sig.SubmittedBy = appendNew(sig.SubmittedBy, "a member")
+	}
 }
 
 func redactURL(u string) string {
@@ -228,20 +311,18 @@ func appendNew(list []string, s string) []string {
 // ExportView is what may leave the instance towards v's organisation: the
 // view computed over the active submissions v may see and that their TLP
 // lets leave (never RED or AMBER+STRICT; AMBER only inside its
-// distribution). It returns nil when nothing may leave, and the
-// distribution an importer of the export should use: the narrowest that
-// was given, with another org's audience narrowed to owner.
+// distribution), with the verdicts about those. It returns nil when nothing
+// may leave, and the distribution an importer of the export should use:
+// the narrowest that was given, with another org's audience narrowed to
+// owner.
 func (st *SignalState) ExportView(v Viewer) (*Signal, Distribution) {
-	c := *st
-	c.Submissions = nil
+	l := newLens(st, v, func(s *Submission) bool { return s.Retracted == nil && MayLeave(s.Sharing(), v.OrgID) })
+	if len(l.vis) == 0 {
+		return nil, ""
+	}
 	narrow := DistPublic
 	rank := map[Distribution]int{DistOwner: 0, DistAudience: 1, DistMembers: 2, DistPublic: 3}
-	for _, s := range st.Submissions {
-		sh := s.Sharing()
-		if s.Retracted != nil || !CanSee(v, sh) || !MayLeave(sh, v.OrgID) {
-			continue
-		}
-		c.Submissions = append(c.Submissions, s)
+	for _, s := range l.vis {
 		d := s.Distribution
 		if d == DistAudience && s.OrgID != v.OrgID {
 			d = DistOwner
@@ -250,11 +331,8 @@ func (st *SignalState) ExportView(v Viewer) (*Signal, Distribution) {
 			narrow = d
 		}
 	}
-	if len(c.Submissions) == 0 {
-		return nil, ""
-	}
 	if narrow == DistPublic {
 		narrow = DistMembers
 	}
-	return c.View(v, false), narrow
+	return l.signal(false), narrow
 }

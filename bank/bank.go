@@ -35,11 +35,13 @@ type sub struct {
 // noOwner marks a signal whose submissions are not known (yet).
 const noOwner = ^uint32(0)
 
-// facts are what a few signals carry beyond their submissions: feedback
-// counts and the labels staff set when relabelling.
-type facts struct {
-	feedback   [6]uint16 // counts per ksp.Verdicts
-	relabelled uint8
+// extra is what a few signals carry beyond their submissions: verdicts
+// (with the orgs they are about) and staff's resolution.
+type extra struct {
+	feedback           []*ksp.FeedbackEntry
+	resolution         string
+	resolvedAt         *ksp.Time
+	resolutionSubjects []string
 }
 
 var typeCode = map[string]uint8{ksp.TypePDQ: 1, ksp.TypeMD5: 2, ksp.TypeSHA256: 3, ksp.TypeURL: 4}
@@ -77,26 +79,27 @@ type Bank struct {
 	store ksp.SignalService
 	log   *slog.Logger
 
-	mu    sync.RWMutex
-	ids   [][16]byte
-	typ   []uint8
-	state []uint8 // 0: actionable; else an index into reasons
-	first []sub   // first submission of each signal
-	more  map[uint32][]sub
-	facts map[uint32]facts
-	byID  map[[16]byte]uint32
-	exact map[string]uint32 // "type:value" for md5, sha256, url
-	pdq   *hamming.Index
+	mu     sync.RWMutex
+	ids    [][16]byte
+	typ    []uint8
+	first  []sub // first submission of each signal
+	more   map[uint32][]sub
+	extras map[uint32]*extra
+	byID   map[[16]byte]uint32
+	exact  map[string]uint32 // "type:value" for md5, sha256, url
+	pdq    *hamming.Index
 
-	reasons   []string // why a signal is not actionable; reasons[0] is ""
 	orgs      strings32
-	entities  strings32  // entities.list[0] is ""
-	audiences [][]string // audiences[0] is nil
+	kinds     []ksp.OrgKind // by org number
+	entities  strings32     // entities.list[0] is ""
+	audiences [][]string    // audiences[0] is nil
 	audIdx    map[string]uint32
 
-	neg     *hamming.Index
-	negVals map[string]bool // "type:value" of every negative-bank entry
-	negIDs  map[string]bool
+	// The negative bank: every entry by "type:value", and PDQ entries in
+	// an index whose ids are positions in negPDQ.
+	neg      *hamming.Index
+	negExact map[string][]ksp.NegativeRef
+	negPDQ   []ksp.NegativeRef
 
 	syncMu  sync.Mutex
 	lastSeq int64
@@ -113,19 +116,18 @@ func New(store ksp.SignalService, log *slog.Logger) *Bank {
 	if log == nil {
 		log = slog.Default()
 	}
-	b := &Bank{store: store, log: log, neg: hamming.New(), negVals: map[string]bool{}, negIDs: map[string]bool{}, counts: map[[2]string][2]int{}}
+	b := &Bank{store: store, log: log, neg: hamming.New(), negExact: map[string][]ksp.NegativeRef{}, counts: map[[2]string][2]int{}}
 	b.reset(0)
 	return b
 }
 
 // reset empties the signal tables, sized for n signals.
 func (b *Bank) reset(n int) {
-	b.ids, b.typ, b.state, b.first = make([][16]byte, 0, n), make([]uint8, 0, n), make([]uint8, 0, n), make([]sub, 0, n)
-	b.more, b.facts = map[uint32][]sub{}, map[uint32]facts{}
+	b.ids, b.typ, b.first = make([][16]byte, 0, n), make([]uint8, 0, n), make([]sub, 0, n)
+	b.more, b.extras = map[uint32][]sub{}, map[uint32]*extra{}
 	b.byID, b.exact = make(map[[16]byte]uint32, n), map[string]uint32{}
 	b.pdq = hamming.New()
-	b.reasons = []string{""}
-	b.orgs, b.entities = strings32{}, strings32{}
+	b.orgs, b.kinds, b.entities = strings32{}, nil, strings32{}
 	b.entities.add(nil)
 	b.audiences, b.audIdx = [][]string{nil}, map[string]uint32{"": 0}
 }
@@ -203,14 +205,6 @@ func (b *Bank) audience(orgs []string) uint32 {
 	return i
 }
 
-func (b *Bank) reason(r string) uint8 {
-	if i := slices.Index(b.reasons, r); i >= 0 {
-		return uint8(i)
-	}
-	b.reasons = append(b.reasons, r)
-	return uint8(len(b.reasons) - 1)
-}
-
 func (b *Bank) compactSub(org, entity []byte, dist ksp.Distribution, tlp ksp.TLP, labels, audience []string, retracted bool) sub {
 	s := sub{owner: b.orgs.add(org), entity: b.entities.add(entity), dist: codeOf(distCode, dist, ksp.DistOwner),
 		tlp: codeOf(tlpCode, tlp, ksp.TLPRed), labels: ksp.LabelMask(labels), retracted: retracted}
@@ -220,35 +214,20 @@ func (b *Bank) compactSub(org, entity []byte, dist ksp.Distribution, tlp ksp.TLP
 	return s
 }
 
-// judge records what a signal's full state says beyond its submissions:
-// actionability, feedback counts and staff's labels.
-func (b *Bank) judge(n uint32, st *ksp.SignalState) {
-	ok, why := st.Actionability()
-	b.state[n] = 0
-	if !ok {
-		b.state[n] = b.reason(why)
+// setExtra records a signal's verdicts and resolution (Sync).
+func (b *Bank) setExtra(n uint32, st *ksp.SignalState) {
+	if len(st.Feedback) == 0 && st.Resolution == "" {
+		delete(b.extras, n)
+		return
 	}
-	var f facts
-	for _, fb := range st.Feedback {
-		if i := slices.Index(ksp.Verdicts, fb.Verdict); i >= 0 {
-			f.feedback[i]++
-		}
-	}
-	if st.Resolution == "relabelled" {
-		f.relabelled = ksp.LabelMask(st.ResolvedLabels)
-	}
-	if f != (facts{}) {
-		b.facts[n] = f
-	} else {
-		delete(b.facts, n)
-	}
+	b.extras[n] = &extra{feedback: st.Feedback, resolution: st.Resolution, resolvedAt: st.ResolvedAt, resolutionSubjects: st.ResolutionSubjects}
 }
 
 // addSignal appends a signal without submissions yet and returns its
 // position; the caller indexes its value.
 func (b *Bank) addSignal(id [16]byte, typ string) uint32 {
 	n := uint32(len(b.ids))
-	b.ids, b.typ, b.state, b.first = append(b.ids, id), append(b.typ, typeCode[typ]), append(b.state, 0), append(b.first, sub{owner: noOwner})
+	b.ids, b.typ, b.first = append(b.ids, id), append(b.typ, typeCode[typ]), append(b.first, sub{owner: noOwner})
 	b.byID[id] = n
 	return n
 }
@@ -261,7 +240,9 @@ func (b *Bank) put(st *ksp.SignalState) {
 	}
 	var subs []sub
 	for _, s := range st.Submissions {
-		subs = append(subs, b.compactSub([]byte(s.OrgID), []byte(s.EntityID), s.Distribution, s.TLP, s.Labels, s.Audience, s.Retracted != nil))
+		c := b.compactSub([]byte(s.OrgID), []byte(s.EntityID), s.Distribution, s.TLP, s.Labels, s.Audience, s.Retracted != nil)
+		b.setKind(c.owner, s.OrgKind)
+		subs = append(subs, c)
 	}
 	n, known := b.byID[id]
 	if !known {
@@ -282,7 +263,15 @@ func (b *Bank) put(st *ksp.SignalState) {
 	if len(subs) > 1 {
 		b.more[n] = subs[1:]
 	}
-	b.judge(n, st)
+	b.setExtra(n, st)
+}
+
+// setKind records the kind of org number i.
+func (b *Bank) setKind(i uint32, k ksp.OrgKind) {
+	for int(i) >= len(b.kinds) {
+		b.kinds = append(b.kinds, "")
+	}
+	b.kinds[i] = k
 }
 
 // Load builds the bank from the store. It records the change sequence
@@ -357,7 +346,7 @@ func (b *Bank) Load(ctx context.Context) error {
 		}
 	}
 	b.pdq = <-built
-	b.judgeAll(facts)
+	b.loadFacts(facts)
 	signals := len(b.ids)
 	b.mu.Unlock()
 	if err := b.syncNegatives(ctx); err != nil {
@@ -386,13 +375,11 @@ func (b *Bank) subsOf(n uint32) iter.Seq[*sub] {
 	}
 }
 
-// judgeAll decides every loaded signal's actionability with the one rule
-// of ksp.SignalState.Actionability, on a state rebuilt from the compact
-// submissions and the facts (reused from signal to signal).
-func (b *Bank) judgeAll(f *ksp.IndexFacts) {
-	kinds := make([]ksp.OrgKind, len(b.orgs.list))
+// loadFacts records the org kinds, verdicts and resolutions read with the
+// index scan.
+func (b *Bank) loadFacts(f *ksp.IndexFacts) {
 	for i, id := range b.orgs.list {
-		kinds[i] = f.OrgKinds[id]
+		b.setKind(uint32(i), f.OrgKinds[id])
 	}
 	byPos := func(id string) (uint32, bool) {
 		u, ok := ksp.ParseUUID(id)
@@ -402,58 +389,22 @@ func (b *Bank) judgeAll(f *ksp.IndexFacts) {
 		n, ok := b.byID[u]
 		return n, ok
 	}
-	feedback := map[uint32][]*ksp.FeedbackEntry{}
 	for id, fb := range f.Feedback {
 		if n, ok := byPos(id); ok {
-			feedback[n] = fb
+			b.extras[n] = &extra{feedback: fb}
 		}
 	}
-	resolved := map[uint32]*ksp.SignalState{}
 	for id, r := range f.Resolutions {
-		if n, ok := byPos(id); ok {
-			resolved[n] = r
-		}
-	}
-	negative := map[uint32]bool{}
-	for tv := range f.Negative {
-		typ, v, _ := strings.Cut(tv, ":")
-		if typ != ksp.TypePDQ {
-			if n, ok := b.exact[tv]; ok {
-				negative[n] = true
-			}
+		n, ok := byPos(id)
+		if !ok {
 			continue
 		}
-		if w, ok := words(v); ok {
-			for _, m := range b.pdq.Search(w, 0) {
-				negative[uint32(m.ID)] = true
-			}
+		x := b.extras[n]
+		if x == nil {
+			x = &extra{}
+			b.extras[n] = x
 		}
-	}
-	var (
-		st      ksp.SignalState
-		buf     []ksp.Submission
-		retired = &ksp.Time{}
-	)
-	for n := range b.ids {
-		i := uint32(n)
-		buf = buf[:0]
-		st.Submissions = st.Submissions[:0]
-		for s := range b.subsOf(i) {
-			x := ksp.Submission{OrgKind: kinds[s.owner]}
-			if s.retracted {
-				x.Retracted = retired
-			}
-			buf = append(buf, x)
-		}
-		for j := range buf {
-			st.Submissions = append(st.Submissions, &buf[j])
-		}
-		st.Feedback, st.Negative = feedback[i], negative[i]
-		st.Resolution, st.ResolvedAt, st.ResolvedLabels = "", nil, nil
-		if r := resolved[i]; r != nil {
-			st.Resolution, st.ResolvedAt, st.ResolvedLabels = r.Resolution, r.ResolvedAt, r.ResolvedLabels
-		}
-		b.judge(i, &st)
+		x.resolution, x.resolvedAt, x.resolutionSubjects = r.Resolution, r.ResolvedAt, r.ResolutionSubjects
 	}
 }
 
@@ -490,42 +441,39 @@ func (b *Bank) Sync(ctx context.Context) error {
 		}
 		b.mu.Unlock()
 	}
+	if top == b.lastSeq {
+		return nil
+	}
 	b.lastSeq = top
 	return b.syncNegatives(ctx)
 }
 
-// syncNegatives adds negative-bank entries not yet held (the negative bank
-// only grows).
+// syncNegatives reloads the negative bank. It is small beside the signals,
+// and every change to it also moves the change sequence, so Sync reloads it
+// whenever that moved.
 func (b *Bank) syncNegatives(ctx context.Context) error {
-	page := ksp.Page{Limit: ksp.MaxLimit}
-	sys := ksp.NewContext(ctx, ksp.SystemActor("system:bank"))
-	for {
-		list, next, err := b.store.FindNegatives(sys, page)
-		if err != nil {
-			return fmt.Errorf("bank: negatives: %w", err)
-		}
-		fresh := false
-		b.mu.Lock()
-		for _, n := range list {
-			if b.negIDs[n.ID] {
-				continue
-			}
-			fresh = true
-			b.negIDs[n.ID] = true
-			b.negVals[n.Type+":"+n.Value] = true
-			if n.Type == ksp.TypePDQ {
-				if w, ok := words(n.Value); ok {
-					b.neg.Add(uint64(len(b.negIDs)), w)
-				}
-			}
-		}
-		b.mu.Unlock()
-		// Newest first: a page with nothing new means the rest is known.
-		if next == "" || !fresh {
-			return nil
-		}
-		page.Cursor = next
+	list, err := b.store.NegativeEntries(ctx)
+	if err != nil {
+		return fmt.Errorf("bank: negatives: %w", err)
 	}
+	exact := map[string][]ksp.NegativeRef{}
+	var ids []uint64
+	var vals [][4]uint64
+	var refs []ksp.NegativeRef
+	for _, e := range list {
+		ref := ksp.NegativeRef{OrgID: e.OrgID, Programme: e.Scope == ksp.NegativeProgramme && e.Approved != nil}
+		exact[e.Type+":"+e.Value] = append(exact[e.Type+":"+e.Value], ref)
+		if e.Type == ksp.TypePDQ {
+			if w, ok := words(e.Value); ok {
+				ids, vals, refs = append(ids, uint64(len(refs))), append(vals, w), append(refs, ref)
+			}
+		}
+	}
+	idx := hamming.Build(ids, vals)
+	b.mu.Lock()
+	b.negExact, b.negPDQ, b.neg = exact, refs, idx
+	b.mu.Unlock()
+	return nil
 }
 
 // Run keeps the bank in step with changes made by other replicas and
@@ -564,18 +512,23 @@ func (b *Bank) FlushCounts(ctx context.Context) {
 }
 
 // Match looks up each query for the actor in ctx. Only signals the actor may
-// see are returned, each marked actionable or not; a PDQ query within the
-// threshold of a negative-bank hash has all its matches marked not
-// actionable.
+// see are returned, each judged as the actor sees it (ksp.SignalState.View:
+// labels, confidence, status and actionability over what it may see). A
+// query equal to, or for PDQ within the threshold of, a negative-bank entry
+// that applies to the actor has all its matches marked not actionable.
+// Staff matches that reach restricted signals are audited, one event per
+// request.
 func (b *Bank) Match(ctx context.Context, queries []ksp.MatchQuery, threshold int) ([]ksp.MatchResult, error) {
 	a := ksp.ActorFrom(ctx)
 	v := a.Viewer()
 	out := make([]ksp.MatchResult, len(queries))
 	total := 0
+	var restricted []string
+	var scratch viewScratch
 	b.mu.RLock()
 	for i, q := range queries {
 		out[i].Matches = []ksp.MatchHit{}
-		negative := b.negVals[q.Type+":"+q.Value]
+		negative := b.negExact[q.Type+":"+q.Value]
 		var cands []hamming.Match
 		if q.Type == ksp.TypePDQ {
 			w, ok := words(q.Value)
@@ -583,18 +536,22 @@ func (b *Bank) Match(ctx context.Context, queries []ksp.MatchQuery, threshold in
 				continue
 			}
 			cands = b.pdq.Search(w, threshold)
-			if !negative && len(cands) > 0 && b.neg.Len() > 0 {
-				negative = len(b.neg.Search(w, threshold)) > 0
+			if len(cands) > 0 && b.neg.Len() > 0 {
+				for _, m := range b.neg.Search(w, threshold) {
+					negative = append(slices.Clip(negative), b.negPDQ[m.ID])
+				}
 			}
 		} else if n, ok := b.exact[q.Type+":"+q.Value]; ok {
 			cands = []hamming.Match{{ID: uint64(n)}}
 		}
 		for _, c := range cands {
-			if hit, ok := b.hit(uint32(c.ID), v, c.Distance); ok {
-				if negative && hit.Actionable {
-					hit.Actionable, hit.NotActionable = false, "negative_bank"
-				}
-				out[i].Matches = append(out[i].Matches, hit)
+			hit, ok, restr := b.hit(&scratch, uint32(c.ID), v, c.Distance, negative)
+			if !ok {
+				continue
+			}
+			out[i].Matches = append(out[i].Matches, hit)
+			if restr && a != nil && a.Staff {
+				restricted = append(restricted, hit.SignalID)
 			}
 		}
 		total += len(out[i].Matches)
@@ -607,68 +564,74 @@ func (b *Bank) Match(ctx context.Context, queries []ksp.MatchQuery, threshold in
 		b.counts[[2]string{a.OrgID, day}] = [2]int{c[0] + len(queries), c[1] + total}
 		b.countMu.Unlock()
 	}
+	if len(restricted) > 0 {
+		slices.Sort(restricted)
+		if err := b.store.RecordStaffReads(ctx, "signal.staff_match", slices.Compact(restricted)); err != nil {
+			return nil, fmt.Errorf("bank: %w", err)
+		}
+	}
 	return out, nil
 }
 
-// hit projects signal n for viewer v, as ksp.SignalState.View would:
-// labels, entity and TLP over the visible active submissions, confidence
-// from their count and the feedback. ok is false when v may see no
-// submission.
-func (b *Bank) hit(n uint32, v ksp.Viewer, dist int) (ksp.MatchHit, bool) {
-	var labels uint8
-	visible, active, tlp := false, 0, uint8(0)
-	h := ksp.MatchHit{Type: typeName[b.typ[n]], Distance: dist}
+// viewScratch is reused from hit to hit within one Match call.
+type viewScratch struct {
+	subs []ksp.Submission
+	ptrs []*ksp.Submission
+	st   ksp.SignalState
+}
+
+var retracted = &ksp.Time{}
+
+// hit projects signal n for viewer v through ksp.SignalState.View, from
+// the compact submissions and the signal's verdicts and resolution, with
+// negative the negative-bank entries the query met. ok is false when v may
+// see no submission; restricted reports a submission of another org that
+// a staff read must account for.
+func (b *Bank) hit(sc *viewScratch, n uint32, v ksp.Viewer, dist int, negative []ksp.NegativeRef) (h ksp.MatchHit, ok, restricted bool) {
+	sc.subs, sc.ptrs = sc.subs[:0], sc.ptrs[:0]
 	for s := range b.subsOf(n) {
-		sh := ksp.Sharing{OwnerOrgID: b.orgs.list[s.owner], Distribution: ksp.Distributions[s.dist], Audience: b.audiences[s.audience], TLP: ksp.TLPs[s.tlp]}
-		if !ksp.CanSee(v, sh) {
-			continue
-		}
-		if !visible {
-			tlp = s.tlp
-		}
-		visible = true
+		x := ksp.Submission{OrgID: b.orgs.list[s.owner], OrgKind: b.kinds[s.owner], Distribution: ksp.Distributions[s.dist],
+			Audience: b.audiences[s.audience], TLP: ksp.TLPs[s.tlp], EntityID: b.entities.list[s.entity], Labels: labelList(s.labels)}
 		if s.retracted {
-			continue
+			x.Retracted = retracted
 		}
-		// ksp.TLPs runs from CLEAR to RED: the highest index is the strictest.
-		if active == 0 || s.tlp > tlp {
-			tlp = s.tlp
+		if ksp.Restricted(x.Sharing()) && x.OrgID != v.OrgID {
+			restricted = true
 		}
-		active++
-		labels |= s.labels
-		if h.EntityID == "" {
-			h.EntityID = b.entities.list[s.entity]
-		}
+		sc.subs = append(sc.subs, x)
 	}
-	if !visible {
-		return h, false
+	for i := range sc.subs {
+		sc.ptrs = append(sc.ptrs, &sc.subs[i])
 	}
-	h.TLP = ksp.TLPs[tlp]
-	f := b.facts[n]
-	if f.relabelled != 0 {
-		labels = f.relabelled
+	sc.st = ksp.SignalState{ID: ksp.FormatUUID(b.ids[n]), Type: typeName[b.typ[n]], Submissions: sc.ptrs, Negatives: negative}
+	if x := b.extras[n]; x != nil {
+		sc.st.Feedback, sc.st.Resolution, sc.st.ResolvedAt, sc.st.ResolutionSubjects = x.feedback, x.resolution, x.resolvedAt, x.resolutionSubjects
 	}
-	h.Labels = []string{}
-	for i, l := range ksp.Labels {
-		if labels&(1<<i) != 0 {
-			h.Labels = append(h.Labels, l)
-		}
+	sig := sc.st.View(v, false)
+	if sig == nil {
+		return h, false, false
 	}
-	slices.Sort(h.Labels)
-	var fb map[string]int
-	if f.feedback != ([6]uint16{}) {
-		fb = map[string]int{}
-		for i, c := range f.feedback {
-			if c > 0 {
-				fb[ksp.Verdicts[i]] = int(c)
+	h = ksp.MatchHit{SignalID: sig.ID, Type: sig.Type, Distance: dist, Labels: sig.Labels, TLP: sig.TLP,
+		Confidence: sig.Confidence, Actionable: sig.Actionable, NotActionable: sig.NotActionable}
+	if len(sig.EntityIDs) > 0 {
+		h.EntityID = sig.EntityIDs[0]
+	}
+	return h, true, restricted
+}
+
+// labelList returns the labels of a label mask (shared lists, never
+// modified).
+func labelList(m uint8) []string {
+	return labelLists[m]
+}
+
+var labelLists = func() (t [256][]string) {
+	for m := range t {
+		for i, l := range ksp.Labels {
+			if m&(1<<i) != 0 {
+				t[m] = append(t[m], l)
 			}
 		}
 	}
-	h.SignalID = ksp.FormatUUID(b.ids[n])
-	h.Confidence = ksp.Confidence(active, fb)
-	h.Actionable, h.NotActionable = b.state[n] == 0, b.reasons[b.state[n]]
-	if active == 0 && h.Actionable {
-		h.Actionable, h.NotActionable = false, "retracted"
-	}
-	return h, true
-}
+	return t
+}()

@@ -56,8 +56,10 @@ func (s *Server) signalRoutes() []*Route {
 		{Method: "POST", Path: "/api/v1/match", Summary: "Match hashes and URLs against the bank", Role: ksp.RoleViewer, Scope: ksp.ScopeMatch, Req: ksp.MatchRequest{}, Resp: MatchBody{}, handler: s.match},
 		{Method: "POST", Path: "/api/v1/match/image", Summary: "Hash an image (nothing kept) and match it", Role: ksp.RoleViewer, Scope: ksp.ScopeMatch, ReqType: "application/octet-stream",
 			Resp: ImageMatchBody{}, BodyLimit: s.cfg.MaxImageBytes, Query: []string{"threshold", "dihedral"}, handler: s.matchImage},
-		{Method: "GET", Path: "/api/v1/negative-bank", Summary: "Hashes that cancel matches", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Resp: ksp.NegativeEntry{}, List: true, Query: []string{"limit", "cursor"}, handler: s.listNegatives},
-		{Method: "POST", Path: "/api/v1/negative-bank", Summary: "Add a hash that cancels matches", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.NegativeInput{}, Resp: ksp.NegativeEntry{}, Status: 201, handler: s.addNegative},
+		{Method: "GET", Path: "/api/v1/negative-bank", Summary: "Your organisation's entries and the approved programme-wide ones (staff: all; pending=true: proposals awaiting approval)", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Resp: ksp.NegativeEntry{}, List: true, Query: []string{"pending", "limit", "cursor"}, handler: s.listNegatives},
+		{Method: "POST", Path: "/api/v1/negative-bank", Summary: "Add a hash that cancels your organisation's matches (scope programme: propose it for everyone)", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.NegativeInput{}, Resp: ksp.NegativeEntry{}, Status: 201, handler: s.addNegative},
+		{Method: "POST", Path: "/api/v1/negative-bank/{id}/approve", Summary: "Approve a programme-wide proposal", Staff: true, Scope: ksp.ScopeAdmin, Resp: ksp.NegativeEntry{}, handler: s.approveNegative},
+		{Method: "DELETE", Path: "/api/v1/negative-bank/{id}", Summary: "Remove an entry (your organisation's, or any for staff)", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Status: 204, handler: s.removeNegative},
 	}
 }
 
@@ -284,8 +286,32 @@ func (s *Server) listNegatives(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, next, err := s.store.FindNegatives(r.Context(), p)
+	f := ksp.NegativeFilter{Page: p}
+	switch r.URL.Query().Get("pending") {
+	case "", "false":
+	case "true":
+		f.Pending = true
+	default:
+		return nil, invalid("pending", "must be true or false")
+	}
+	items, next, err := s.store.FindNegatives(r.Context(), f)
 	return list(items, next), err
+}
+
+func (s *Server) approveNegative(r *http.Request) (any, error) {
+	e, err := s.store.ApproveNegative(r.Context(), r.PathValue("id"))
+	if err == nil {
+		s.synced(r)
+	}
+	return e, err
+}
+
+func (s *Server) removeNegative(r *http.Request) (any, error) {
+	err := s.store.RemoveNegative(r.Context(), r.PathValue("id"))
+	if err == nil {
+		s.synced(r)
+	}
+	return nil, err
 }
 
 func (s *Server) addNegative(r *http.Request) (any, error) {

@@ -22,8 +22,7 @@ func (s *Server) registerSignals() {
 	s.Handle("GET /signals", SignedIn, s.signals)
 	s.Handle("GET /signals/new", SignedIn, s.newSignalForm)
 	s.Handle("POST /signals", SignedIn, s.shareSignal)
-	s.Handle("GET /signals/negative", SignedIn, s.negatives)
-	s.Handle("POST /signals/negative", SignedIn, s.addNegative)
+	s.registerNegatives()
 	s.Handle("GET /signals/{id}", SignedIn, s.signal)
 	s.Handle("POST /signals/{id}/feedback", SignedIn, s.signalFeedback)
 	s.Handle("POST /signals/{id}/retract", SignedIn, s.retractSignal)
@@ -683,60 +682,6 @@ func (s *Server) resolveSignal(w http.ResponseWriter, r *http.Request) error {
 
 // ---- The negative bank ----
 
-// NegativeData is the negative bank page's content.
-type NegativeData struct {
-	Entries []*ksp.NegativeEntry
-	Pager   Pager
-	Types   []Choice
-}
-
-func (s *Server) negativePage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
-	if !mayShare(ksp.ActorFrom(r.Context())) {
-		s.errorPage(w, r, http.StatusForbidden, "Analysts only", "The negative bank is for analysts. Ask an admin of your organisation.")
-		return nil
-	}
-	list, next, err := s.store.FindNegatives(r.Context(), ksp.Page{Limit: 50, Cursor: r.URL.Query().Get("cursor")})
-	if err != nil {
-		return err
-	}
-	p.Title = "Negative bank"
-	p.Data = NegativeData{Entries: list, Pager: pagerFor(r, next), Types: choicesOf(ksp.SignalTypes, nil, humanOf[string])}
-	return s.render(w, r, status, "negative.html", p)
-}
-
-func (s *Server) negatives(w http.ResponseWriter, r *http.Request) error {
-	return s.negativePage(w, r, http.StatusOK, &Page{})
-}
-
-func (s *Server) addNegative(w http.ResponseWriter, r *http.Request) error {
-	in := ksp.NegativeInput{Type: r.PostFormValue("type"), Value: r.PostFormValue("value"), Reason: r.PostFormValue("reason")}
-	var errs []FormError
-	okType := slices.Contains(ksp.SignalTypes, in.Type)
-	if !okType {
-		errs = append(errs, FormError{"type", "Choose the type of value"})
-	}
-	if strings.TrimSpace(in.Value) == "" {
-		errs = append(errs, FormError{"value", "Enter the value"})
-	} else if _, why := ksp.NormalizeValue(in.Type, in.Value); okType && why != "" {
-		errs = append(errs, FormError{"value", sentence("Value", why)})
-	}
-	if strings.TrimSpace(in.Reason) == "" {
-		errs = append(errs, FormError{"reason", "Enter why this never counts as a match"})
-	}
-	if errs != nil {
-		return s.negativePage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: errs})
-	}
-	e, err := s.store.AddNegative(r.Context(), in)
-	if c := ksp.ErrorCode(err); c == ksp.EINVALID || c == ksp.ECONFLICT {
-		return s.negativePage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: formErrors(err, map[string]string{"type": "Type", "value": "Value", "reason": "Reason"}, "value")})
-	}
-	if err != nil {
-		return err
-	}
-	s.synced(r)
-	s.flash(w, r, "success", fmt.Sprintf("Added to the negative bank: matches on this %s value are no longer actionable, for every member.", human(e.Type)))
-	return redirect(w, r, "/signals/negative")
-}
 
 // ---- Staff's disputes queue ----
 

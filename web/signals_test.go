@@ -472,11 +472,34 @@ func TestCheckImage(t *testing.T) {
 		t.Fatal("government got a match result")
 	}
 
-	// A negative-bank entry makes the match not actionable at once.
+	// Another member's negative-bank entry applies to that member's
+	// matches only; proposed for everyone, it applies once staff approve.
 	a.get("/signals/negative")
-	a.want(a.post("/signals/negative", url.Values{"type": {"pdq"}, "value": {hashed.PDQ.String()}, "reason": {"Stock photo"}}), 200, "Added to the negative bank")
+	a.want(a.post("/signals/negative", url.Values{"type": {"pdq"}, "value": {hashed.PDQ.String()}, "reason": {"Stock photo"}, "scope": {"programme"}}), 200,
+		"Added to the negative bank", "Staff will review the proposal")
+	b.get("/check")
+	b.want(b.upload("/check", "suspect.png", img, nil), 200, "1 match")
+	if strings.Contains(b.body, "In the negative bank") {
+		t.Fatal("another member's pending entry applied to this member's matches")
+	}
+	st := h.client()
+	st.signIn(m.staff, 0)
+	st.want(st.get("/signals/negative?pending=true"), 200, "Stock photo", "awaiting approval")
+	entry := regexp.MustCompile(`/signals/negative/([0-9a-f-]{36})/approve`).FindStringSubmatch(st.body)
+	if entry == nil {
+		t.Fatal("no approve button for staff")
+	}
+	st.want(st.post("/signals/negative/"+entry[1]+"/approve", nil), 200, "Approved")
 	b.get("/check")
 	b.want(b.upload("/check", "suspect.png", img, nil), 200, "1 match", "In the negative bank: this value must never count as a match")
+	// Removing it makes matches count again.
+	a.get("/signals/negative")
+	a.want(a.post("/signals/negative/"+entry[1]+"/remove", nil), 200, "Removed from the negative bank")
+	b.get("/check")
+	b.want(b.upload("/check", "suspect.png", img, nil), 200, "1 match")
+	if strings.Contains(b.body, "In the negative bank") {
+		t.Fatal("a removed entry still applies")
+	}
 }
 
 func TestNegativeBank(t *testing.T) {
@@ -484,11 +507,11 @@ func TestNegativeBank(t *testing.T) {
 	m := seedMembers(h)
 	c := h.client()
 	c.signIn(m.a, 0)
-	c.want(c.get("/signals/negative"), 200, "Negative bank", "The negative bank is empty.")
+	c.want(c.get("/signals/negative"), 200, "Negative bank", "No entries here.")
 	c.want(c.post("/signals/negative", url.Values{"type": {"md5"}, "value": {"xyz"}}), 400, "There is a problem", `href="#f-value"`, `href="#f-reason"`, `value="xyz"`)
 	c.want(c.post("/signals/negative", url.Values{"type": {"md5"}, "value": {strings.Repeat("EF", 16)}, "reason": {"Logo of a news agency"}}), 200,
 		"Added to the negative bank", strings.Repeat("ef", 16), "Logo of a news agency")
-	c.want(c.post("/signals/negative", url.Values{"type": {"md5"}, "value": {strings.Repeat("ef", 16)}, "reason": {"again"}}), 400, "already in the negative bank")
+	c.want(c.post("/signals/negative", url.Values{"type": {"md5"}, "value": {strings.Repeat("ef", 16)}, "reason": {"again"}}), 400, "already in your organisation")
 	sig := h.submit(m.b, ksp.SubmissionInput{Type: "md5", Value: strings.Repeat("ef", 16), ContentType: "photo", Labels: []string{"propaganda"}, Basis: "branded_publication"})
 	c.want(c.get("/signals/"+sig.ID), 200, "Not actionable", "In the negative bank")
 	v := h.client()

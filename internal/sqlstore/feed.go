@@ -14,7 +14,8 @@ import (
 // tombstone with the reason. Only entries whose sharing reaches the actor
 // are returned, so the feed never reveals a hidden signal.
 func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]*ksp.Change, int64, error) {
-	v := ksp.ActorFrom(ctx).Viewer()
+	a := ksp.ActorFrom(ctx)
+	v := a.Viewer()
 	if limit <= 0 || limit > ksp.MaxLimit {
 		limit = ksp.DefaultLimit
 	}
@@ -70,7 +71,13 @@ func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]*ksp.Chang
 	}
 	last := after
 	out := make([]*ksp.Change, 0, len(rs))
+	var shown []*ksp.SignalState
 	for _, r := range rs {
+		// One change may move several submissions of a signal at once
+		// (a verdict, a resolution): it is one entry.
+		if r.seq == last && len(out) > 0 && out[len(out)-1].Seq == r.seq {
+			continue
+		}
 		last = r.seq
 		st := states[r.id]
 		if st == nil {
@@ -90,10 +97,15 @@ func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]*ksp.Chang
 				c.Reason = sig.Status
 			}
 			c.Value = sig.Value
+			shown = append(shown, st)
 		default:
 			c.Op, c.Value, c.Signal = "upsert", sig.Value, sig
+			shown = append(shown, st)
 		}
 		out = append(out, c)
+	}
+	if err := db.auditStaffReads(ctx, a, "signal.staff_changes", shown); err != nil {
+		return nil, 0, err
 	}
 	return out, last, nil
 }

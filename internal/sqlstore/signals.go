@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -64,8 +63,7 @@ func (db *DB) loadStates(ctx context.Context, q querier, ids []string) (map[stri
 // loadStatesWhere fills out with the signals matching sigWhere, their
 // submissions (subWhere) and feedback (fbWhere), all taking args.
 func (db *DB) loadStatesWhere(ctx context.Context, q querier, sigWhere, subWhere, fbWhere string, args []any, out map[string]*ksp.SignalState, full bool) error {
-	rows, err := q.QueryContext(ctx, db.rebind(`SELECT sig.id, sig.type, sig.value, sig.created_at, sig.resolution, sig.resolution_reason, sig.resolved_at, sig.resolved_labels,
-		EXISTS (SELECT 1 FROM negative_bank n WHERE n.type = sig.type AND n.value = sig.value)
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT sig.id, sig.type, sig.value, sig.created_at, sig.resolution, sig.resolution_reason, sig.resolved_at, sig.resolved_labels, sig.resolution_subjects
 		FROM signals sig WHERE `+sigWhere), args...)
 	if err != nil {
 		return fmt.Errorf("load signals: %w", err)
@@ -74,21 +72,29 @@ func (db *DB) loadStatesWhere(ctx context.Context, q querier, sigWhere, subWhere
 		var st ksp.SignalState
 		var created int64
 		var resolved sql.NullInt64
-		var labels string
-		if err := rows.Scan(&st.ID, &st.Type, &st.Value, &created, &st.Resolution, &st.ResolutionReason, &resolved, &labels, &st.Negative); err != nil {
+		var labels, subjects []byte
+		if err := rows.Scan(&st.ID, &st.Type, &st.Value, &created, &st.Resolution, &st.ResolutionReason, &resolved, &labels, &subjects); err != nil {
 			rows.Close()
 			return fmt.Errorf("load signals: %w", err)
 		}
 		st.Created = fromMicros(created)
 		st.ResolvedAt = ptrTime(resolved)
-		if labels != "[]" {
-			json.Unmarshal([]byte(labels), &st.ResolvedLabels)
+		if err := setResolvedLabels(&st, labels); err != nil {
+			rows.Close()
+			return err
+		}
+		if st.ResolutionSubjects, err = parseList(subjects); err != nil {
+			rows.Close()
+			return fmt.Errorf("signal %s resolution subjects: %w", st.ID, err)
 		}
 		out[st.ID] = &st
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load signals: %w", err)
+	}
+	if err := db.loadNegatives(ctx, q, sigWhere, args, out); err != nil {
+		return err
 	}
 	cols := `s.id, s.signal_id, s.org_id, o.name, o.kind, o.named, s.distribution, s.tlp, s.quality, s.content_type, s.labels, s.basis, s.entity_id, s.incident_id, s.severity, s.flags, s.created_at, s.updated_at, s.retracted_at`
 	if full {
@@ -160,7 +166,7 @@ func (db *DB) loadStatesWhere(ctx context.Context, q querier, sigWhere, subWhere
 		}
 		ar.Close()
 	}
-	rows, err = q.QueryContext(ctx, db.rebind(`SELECT f.signal_id, f.org_id, o.kind, f.verdict, f.comment, f.updated_at FROM feedback f JOIN orgs o ON o.id = f.org_id WHERE `+fbWhere), args...)
+	rows, err = q.QueryContext(ctx, db.rebind(`SELECT f.signal_id, f.org_id, o.kind, f.verdict, f.comment, f.updated_at, f.subjects FROM feedback f JOIN orgs o ON o.id = f.org_id WHERE `+fbWhere), args...)
 	if err != nil {
 		return fmt.Errorf("load feedback: %w", err)
 	}
@@ -169,15 +175,46 @@ func (db *DB) loadStatesWhere(ctx context.Context, q querier, sigWhere, subWhere
 		var sid string
 		var fb ksp.FeedbackEntry
 		var updated int64
-		if err := rows.Scan(&sid, &fb.OrgID, &fb.OrgKind, &fb.Verdict, &fb.Comment, &updated); err != nil {
+		var subjects []byte
+		if err := rows.Scan(&sid, &fb.OrgID, &fb.OrgKind, &fb.Verdict, &fb.Comment, &updated, &subjects); err != nil {
 			return fmt.Errorf("load feedback: %w", err)
 		}
 		fb.Updated = fromMicros(updated)
+		if fb.Subjects, err = parseList(subjects); err != nil {
+			return fmt.Errorf("feedback on %s subjects: %w", sid, err)
+		}
 		if st := out[sid]; st != nil {
 			st.Feedback = append(st.Feedback, &fb)
 		}
 	}
 	return rows.Err()
+}
+
+// loadNegatives adds the negative-bank entries for the values of the
+// signals matching sigWhere.
+func (db *DB) loadNegatives(ctx context.Context, q querier, sigWhere string, args []any, out map[string]*ksp.SignalState) error {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT sig.id, n.org_id, n.scope, n.approved_at FROM negative_entries n
+		JOIN signals sig ON sig.type = n.type AND sig.value = n.value WHERE `+sigWhere), args...)
+	if err != nil {
+		return fmt.Errorf("load negative entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid, org, scope string
+		var approved sql.NullInt64
+		if err := rows.Scan(&sid, &org, &scope, &approved); err != nil {
+			return fmt.Errorf("load negative entries: %w", err)
+		}
+		if st := out[sid]; st != nil {
+			st.Negatives = append(st.Negatives, negativeRef(org, scope, approved.Valid))
+		}
+	}
+	return rows.Err()
+}
+
+// negativeRef is what a stored negative-bank entry means for the views.
+func negativeRef(org, scope string, approved bool) ksp.NegativeRef {
+	return ksp.NegativeRef{OrgID: org, Programme: scope == ksp.NegativeProgramme && approved}
 }
 
 func (db *DB) loadState(ctx context.Context, q querier, id string) (*ksp.SignalState, error) {
@@ -194,32 +231,40 @@ func (db *DB) loadState(ctx context.Context, q querier, id string) (*ksp.SignalS
 	return m[id], nil
 }
 
-// refresh recomputes a signal's stored status after a change. When its
-// status or actionability moved, every submission gets a new change
-// sequence so that the feed tells each viewer.
-func (tx *Tx) refresh(st *ksp.SignalState, before string) error {
-	status := st.GlobalStatus()
-	ok, _ := st.Actionability()
-	after := status + fmt.Sprint(ok)
-	if _, err := tx.exec(`UPDATE signals SET status = ? WHERE id = ?`, status, st.ID); err != nil {
+// refresh records a change to a signal: its coarse status column, and a
+// new change sequence on the submissions of the given orgs, so that the
+// feed tells exactly the viewers who see one of them (the subjects of a
+// verdict or a resolution), and nobody else.
+func (tx *Tx) refresh(st *ksp.SignalState, orgs []string) error {
+	status := "mixed"
+	if st.Plain() {
+		status = ksp.StatusActive
+	}
+	if _, err := tx.exec(`UPDATE signals SET status = ? WHERE id = ? AND status <> ?`, status, st.ID, status); err != nil {
 		return fmt.Errorf("refresh signal status: %w", err)
 	}
-	if after == before {
+	if len(orgs) == 0 {
 		return nil
 	}
 	seq, err := tx.nextSeq("changes")
 	if err != nil {
 		return err
 	}
-	if _, err := tx.exec(`UPDATE submissions SET change_seq = ? WHERE signal_id = ?`, seq, st.ID); err != nil {
-		return fmt.Errorf("refresh signal: %w", err)
+	for _, o := range orgs {
+		if _, err := tx.exec(`UPDATE submissions SET change_seq = ? WHERE signal_id = ? AND org_id = ?`, seq, st.ID, o); err != nil {
+			return fmt.Errorf("refresh signal: %w", err)
+		}
 	}
 	return nil
 }
 
-func stateKey(st *ksp.SignalState) string {
-	ok, _ := st.Actionability()
-	return st.GlobalStatus() + fmt.Sprint(ok)
+// allOrgs returns the orgs of every submission of a signal.
+func allOrgs(st *ksp.SignalState) []string {
+	out := make([]string, 0, len(st.Submissions))
+	for _, s := range st.Submissions {
+		out = append(out, s.OrgID)
+	}
+	return out
 }
 
 // tombstone records that the sharing s no longer reaches a signal.
@@ -292,107 +337,6 @@ func (db *DB) FindSignalByID(ctx context.Context, id string) (*ksp.Signal, error
 		}
 	}
 	return sig, nil
-}
-
-// FindSignals lists signals the actor may see, newest first. The sharing
-// rule and the filters run in SQL before the page is cut.
-func (db *DB) FindSignals(ctx context.Context, f ksp.SignalFilter) ([]*ksp.Signal, string, error) {
-	v := ksp.ActorFrom(ctx).Viewer()
-	// Conditions on one submission (the viewer may see it, and it has the
-	// label, entity, recency asked for), then on the signal.
-	vis, args := Visible(v, "s", "id")
-	subConds := []string{vis}
-	if f.Label != nil {
-		if !slices.Contains(ksp.Labels, *f.Label) {
-			var fe ksp.Fields
-			fe.Add("label", "must be one of "+strings.Join(ksp.Labels, ", "))
-			return nil, "", fe.Err()
-		}
-		// A literal: it must read as the condition of the label's partial
-		// index (migration 006) for the planner to use it.
-		bit := ksp.LabelMask([]string{*f.Label})
-		subConds = append(subConds, fmt.Sprintf("(s.label_bits & %d) = %[1]d", bit), "s.retracted_at IS NULL")
-	}
-	if f.EntityID != nil {
-		subConds = append(subConds, "s.entity_id = ?")
-		args = append(args, *f.EntityID)
-	}
-	if f.Since != nil {
-		subConds = append(subConds, "s.updated_at >= ?")
-		args = append(args, micros(*f.Since))
-	}
-	var sigConds []string
-	var sigArgs []any
-	if f.Type != nil {
-		sigConds = append(sigConds, "sig.type = ?")
-		sigArgs = append(sigArgs, *f.Type)
-	}
-	if f.Status != nil {
-		sigConds = append(sigConds, "sig.status = ?")
-		sigArgs = append(sigArgs, *f.Status)
-		if *f.Status != ksp.StatusActive { // the partial index's condition (migration 005)
-			sigConds = append(sigConds, "sig.status <> 'active'")
-		}
-	}
-	// The selective filters start from their partial indexes instead of
-	// scanning every signal newest first: a label from its index of
-	// active submissions in signal order, an entity from its index.
-	var q string
-	if f.Label != nil {
-		pw, pargs, limit, err := pageQuery(f.Page, "s.signal_id")
-		if err != nil {
-			return nil, "", err
-		}
-		// Submissions alone in FROM, so that the label's index, in
-		// signal order, is the one way to read them in the order asked.
-		conds := append(subConds, pw)
-		if len(sigConds) > 0 {
-			conds = append(conds, "EXISTS (SELECT 1 FROM signals sig WHERE sig.id = s.signal_id AND "+strings.Join(sigConds, " AND ")+")")
-		}
-		args = append(append(args, pargs...), sigArgs...)
-		q = `SELECT DISTINCT s.signal_id FROM submissions s WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY s.signal_id DESC LIMIT ` + fmt.Sprint(limit)
-	} else {
-		where := []string{"EXISTS (SELECT 1 FROM submissions s WHERE s.signal_id = sig.id AND " + strings.Join(subConds, " AND ") + ")"}
-		if f.EntityID != nil && *f.EntityID != "" {
-			where = append(where, "sig.id IN (SELECT signal_id FROM submissions WHERE entity_id = ? AND entity_id <> '')")
-			args = append(args, *f.EntityID)
-		}
-		pw, pargs, limit, err := pageQuery(f.Page, "sig.id")
-		if err != nil {
-			return nil, "", err
-		}
-		args = append(append(args, sigArgs...), pargs...)
-		q = `SELECT sig.id FROM signals sig WHERE ` + strings.Join(append(append(where, sigConds...), pw), " AND ") + ` ORDER BY sig.id DESC LIMIT ` + fmt.Sprint(limit)
-	}
-	rows, err := db.query(ctx, q, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("find signals: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, "", fmt.Errorf("find signals: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("find signals: %w", err)
-	}
-	ids, next := cut(ids, f.Page, func(id string) string { return id })
-	states, err := db.loadStates(ctx, db.sql, ids)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]*ksp.Signal, 0, len(ids))
-	for _, id := range ids {
-		if sig := states[id].View(v, false); sig != nil {
-			out = append(out, sig)
-		}
-	}
-	return out, next, nil
 }
 
 // visibleState loads a signal and checks the actor may see it.

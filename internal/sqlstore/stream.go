@@ -97,7 +97,7 @@ type orgInfo struct {
 // the bank (they are small beside it).
 type streamFacts struct {
 	orgs     map[string]orgInfo
-	negative map[string]bool
+	negative map[string][]ksp.NegativeRef
 	feedback map[string][]*ksp.FeedbackEntry
 	// audiences by submission id, and by "signal id/submitting org" for
 	// the index scan, which does not read submission ids.
@@ -111,7 +111,7 @@ type streamFacts struct {
 // Staff resolutions are rare: every one is logged in feedback_log, so they
 // come from a small query instead of three more columns of every signal.
 func (db *DB) readFacts(ctx context.Context, resolutions bool) (*streamFacts, error) {
-	f := &streamFacts{orgs: map[string]orgInfo{}, negative: map[string]bool{}, feedback: map[string][]*ksp.FeedbackEntry{},
+	f := &streamFacts{orgs: map[string]orgInfo{}, negative: map[string][]ksp.NegativeRef{}, feedback: map[string][]*ksp.FeedbackEntry{},
 		audiences: map[string][]string{}, resolved: map[string]*ksp.SignalState{}}
 	if err := db.each(ctx, `SELECT id, name, kind, named FROM orgs`, nil, func(rows *sql.Rows) error {
 		var o orgInfo
@@ -123,22 +123,28 @@ func (db *DB) readFacts(ctx context.Context, resolutions bool) (*streamFacts, er
 	}); err != nil {
 		return nil, fmt.Errorf("signal states: orgs: %w", err)
 	}
-	if err := db.each(ctx, `SELECT type, value FROM negative_bank`, nil, func(rows *sql.Rows) error {
-		var t, v string
-		if err := rows.Scan(&t, &v); err != nil {
+	if err := db.each(ctx, `SELECT type, value, org_id, scope, approved_at FROM negative_entries`, nil, func(rows *sql.Rows) error {
+		var t, v, org, scope string
+		var approved sql.NullInt64
+		if err := rows.Scan(&t, &v, &org, &scope, &approved); err != nil {
 			return err
 		}
-		f.negative[t+":"+v] = true
+		f.negative[t+":"+v] = append(f.negative[t+":"+v], negativeRef(org, scope, approved.Valid))
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("signal states: negative bank: %w", err)
 	}
-	if err := db.each(ctx, `SELECT signal_id, org_id, verdict, updated_at FROM feedback`, nil, func(rows *sql.Rows) error {
+	if err := db.each(ctx, `SELECT signal_id, org_id, verdict, updated_at, subjects FROM feedback`, nil, func(rows *sql.Rows) error {
 		var sid string
 		var fb ksp.FeedbackEntry
 		var updated int64
-		if err := rows.Scan(&sid, &fb.OrgID, &fb.Verdict, &updated); err != nil {
+		var subjects sql.RawBytes
+		if err := rows.Scan(&sid, &fb.OrgID, &fb.Verdict, &updated, &subjects); err != nil {
 			return err
+		}
+		var err error
+		if fb.Subjects, err = parseList(subjects); err != nil {
+			return fmt.Errorf("feedback on %s subjects: %w", sid, err)
 		}
 		fb.Verdict = intern([]byte(fb.Verdict))
 		fb.OrgKind = f.orgs[fb.OrgID].kind
@@ -162,13 +168,17 @@ func (db *DB) readFacts(ctx context.Context, resolutions bool) (*streamFacts, er
 	if !resolutions {
 		return f, nil
 	}
-	if err := db.each(ctx, `SELECT id, resolution, resolved_at, resolved_labels FROM signals
+	if err := db.each(ctx, `SELECT id, resolution, resolved_at, resolved_labels, resolution_subjects FROM signals
 		WHERE id IN (SELECT signal_id FROM feedback_log WHERE kind = 'resolution')`, nil, func(rows *sql.Rows) error {
 		var st ksp.SignalState
 		var at sql.NullInt64
-		var labels sql.RawBytes
-		if err := rows.Scan(&st.ID, &st.Resolution, &at, &labels); err != nil {
+		var labels, subjects sql.RawBytes
+		if err := rows.Scan(&st.ID, &st.Resolution, &at, &labels, &subjects); err != nil {
 			return err
+		}
+		var err error
+		if st.ResolutionSubjects, err = parseList(subjects); err != nil {
+			return fmt.Errorf("signal %s resolution subjects: %w", st.ID, err)
 		}
 		st.ResolvedAt = ptrTime(at)
 		if err := setResolvedLabels(&st, labels); err != nil {
@@ -193,7 +203,7 @@ func (db *DB) ScanIndex(ctx context.Context, scan ksp.IndexScan) (*ksp.IndexFact
 	if err != nil {
 		return nil, err
 	}
-	facts := &ksp.IndexFacts{OrgKinds: map[string]ksp.OrgKind{}, Feedback: f.feedback, Resolutions: f.resolved, Negative: f.negative}
+	facts := &ksp.IndexFacts{OrgKinds: map[string]ksp.OrgKind{}, Feedback: f.feedback, Resolutions: f.resolved, Negatives: f.negative}
 	for id, o := range f.orgs {
 		facts.OrgKinds[id] = o.kind
 	}
@@ -281,7 +291,7 @@ func (db *DB) ScanIndex(ctx context.Context, scan ksp.IndexScan) (*ksp.IndexFact
 // signals joined with submissions, with everything but basis reasons and
 // policy versions (the export's needs).
 func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error) error {
-	f, err := db.readFacts(ctx, false)
+	f, err := db.readFacts(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -293,7 +303,10 @@ func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error)
 		st := cur
 		cur = nil
 		st.Feedback = f.feedback[st.ID]
-		st.Negative = f.negative[st.Type+":"+st.Value]
+		st.Negatives = f.negative[st.Type+":"+st.Value]
+		if r := f.resolved[st.ID]; r != nil {
+			st.ResolutionSubjects = r.ResolutionSubjects
+		}
 		return fn(st)
 	}
 	err = db.each(ctx, `SELECT sig.id, sig.type, sig.value, sig.created_at, sig.resolution, sig.resolved_at, sig.resolved_labels,

@@ -20,7 +20,7 @@ func (tx *Tx) submitOne(a *ksp.Actor, in *ksp.SubmissionInput, seq int64) (creat
 	err = tx.queryRow(`SELECT id FROM signals WHERE type = ? AND value = ?`, in.Type, in.Value).Scan(&signalID)
 	switch {
 	case isNoRows(err):
-		signalID = ksp.NewID()
+		signalID = ksp.NewRandomID()
 		if _, err = tx.exec(`INSERT INTO signals (id, type, value, created_at) VALUES (?, ?, ?, ?)`, signalID, in.Type, in.Value, micros(tx.now)); err != nil {
 			return false, false, "", false, fmt.Errorf("insert signal: %w", err)
 		}
@@ -93,7 +93,7 @@ func (tx *Tx) submitOne(a *ksp.Actor, in *ksp.SubmissionInput, seq int64) (creat
 		if err != nil {
 			return false, false, "", false, err
 		}
-		if err := tx.refresh(after, stateKey(before)); err != nil {
+		if err := tx.refresh(after, nil); err != nil {
 			return false, false, "", false, err
 		}
 	}
@@ -414,7 +414,7 @@ next:
 			}
 			continue
 		}
-		fast = append(fast, BulkRow{SignalID: ksp.NewID(), SubmissionID: ksp.NewID(), Digest: digest, ChangeSeq: first + int64(i) + 1, In: r.in})
+		fast = append(fast, BulkRow{SignalID: ksp.NewRandomID(), SubmissionID: ksp.NewID(), Digest: digest, ChangeSeq: first + int64(i) + 1, In: r.in})
 	}
 	return fast, slow, unchanged, rejected, nil
 }

@@ -26,25 +26,35 @@ func (db *DB) GiveFeedback(ctx context.Context, signalID string, in ksp.Feedback
 		return nil, err
 	}
 	err = db.write(ctx, func(tx *Tx) error {
-		if _, err := db.visibleState(ctx, tx, a, signalID); err != nil {
+		st, err := db.visibleState(ctx, tx, a, signalID)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(`INSERT INTO feedback (signal_id, org_id, verdict, comment, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (signal_id, org_id) DO UPDATE SET verdict = excluded.verdict, comment = excluded.comment, updated_at = excluded.updated_at`,
-			signalID, a.OrgID, in.Verdict, in.Comment, micros(tx.now), micros(tx.now)); err != nil {
+		// The verdict is about what the giver sees now; those who saw
+		// what its previous verdict was about must hear of the change too.
+		subjects := st.SeenBy(a.Viewer())
+		touched := slices.Clone(subjects)
+		for _, fb := range st.Feedback {
+			if fb.OrgID == a.OrgID {
+				touched = append(touched, fb.Subjects...)
+			}
+		}
+		slices.Sort(touched)
+		touched = slices.Compact(touched)
+		if _, err := tx.exec(`INSERT INTO feedback (signal_id, org_id, verdict, comment, created_at, updated_at, subjects) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (signal_id, org_id) DO UPDATE SET verdict = excluded.verdict, comment = excluded.comment, updated_at = excluded.updated_at, subjects = excluded.subjects`,
+			signalID, a.OrgID, in.Verdict, in.Comment, micros(tx.now), micros(tx.now), jsonList(subjects)); err != nil {
 			return fmt.Errorf("feedback: %w", err)
 		}
-		if _, err := tx.exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at) VALUES (?, ?, ?, 'verdict', ?, ?, ?)`,
-			ksp.NewID(), signalID, a.OrgID, in.Verdict, in.Comment, micros(tx.now)); err != nil {
+		if _, err := tx.exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at, subjects) VALUES (?, ?, ?, 'verdict', ?, ?, ?, ?)`,
+			ksp.NewID(), signalID, a.OrgID, in.Verdict, in.Comment, micros(tx.now), jsonList(subjects)); err != nil {
 			return fmt.Errorf("feedback log: %w", err)
 		}
 		after, err := db.loadState(ctx, tx, signalID)
 		if err != nil {
 			return err
 		}
-		// Feedback moves counts and confidence even when the status stays:
-		// followers and matchers must see it, so always take a new change.
-		if err := tx.refresh(after, ""); err != nil {
+		if err := tx.refresh(after, touched); err != nil {
 			return err
 		}
 		return tx.audit("signal.feedback", "signal:"+signalID, a.OrgID, map[string]any{"verdict": in.Verdict, "comment": in.Comment})
@@ -78,7 +88,6 @@ func (db *DB) Retract(ctx context.Context, signalID string) (*ksp.Signal, error)
 		if own.Retracted != nil {
 			return ksp.Errorf(ksp.ECONFLICT, "already retracted")
 		}
-		before := stateKey(st)
 		seq, err := tx.nextSeq("changes")
 		if err != nil {
 			return err
@@ -93,7 +102,7 @@ func (db *DB) Retract(ctx context.Context, signalID string) (*ksp.Signal, error)
 		if err != nil {
 			return err
 		}
-		if err := tx.refresh(after, before); err != nil {
+		if err := tx.refresh(after, nil); err != nil {
 			return err
 		}
 		if _, err := tx.appendEvent(ksp.EventSignalRetracted, signalID, own.Sharing(), map[string]any{"id": signalID, "type": st.Type}); err != nil {
@@ -142,33 +151,44 @@ func (db *DB) Resolve(ctx context.Context, signalID string, in ksp.ResolveInput)
 		if err != nil {
 			return err
 		}
-		before := stateKey(st)
+		// A resolution is about every submission there is now; relabelling
+		// and removal act on those submissions themselves, so that a later
+		// submission is judged on its own.
+		subjects := allOrgs(st)
+		slices.Sort(subjects)
 		labels := slices.Clone(in.Labels)
 		slices.Sort(labels)
-		if _, err := tx.exec(`UPDATE signals SET resolution = ?, resolution_reason = ?, resolved_at = ?, resolved_labels = ? WHERE id = ?`,
-			in.Resolution, in.Reason, micros(tx.now), jsonList(labels), signalID); err != nil {
+		if _, err := tx.exec(`UPDATE signals SET resolution = ?, resolution_reason = ?, resolved_at = ?, resolved_labels = ?, resolution_subjects = ? WHERE id = ?`,
+			in.Resolution, in.Reason, micros(tx.now), jsonList(labels), jsonList(subjects), signalID); err != nil {
 			return fmt.Errorf("resolve: %w", err)
 		}
-		if _, err := tx.exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at) VALUES (?, ?, ?, 'resolution', ?, ?, ?)`,
-			ksp.NewID(), signalID, a.OrgID, in.Resolution, in.Reason, micros(tx.now)); err != nil {
+		if _, err := tx.exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at, subjects) VALUES (?, ?, ?, 'resolution', ?, ?, ?, ?)`,
+			ksp.NewID(), signalID, a.OrgID, in.Resolution, in.Reason, micros(tx.now), jsonList(subjects)); err != nil {
 			return fmt.Errorf("resolve log: %w", err)
 		}
-		if in.Resolution == "removed" {
+		switch in.Resolution {
+		case "removed":
 			for _, s := range st.Submissions {
+				if s.Retracted != nil {
+					continue
+				}
+				if _, err := tx.exec(`UPDATE submissions SET retracted_at = ? WHERE id = ?`, micros(tx.now), s.ID); err != nil {
+					return fmt.Errorf("resolve: %w", err)
+				}
 				if err := tx.tombstone(signalID, s.Sharing(), "removed"); err != nil {
 					return err
 				}
+			}
+		case "relabelled":
+			if _, err := tx.exec(`UPDATE submissions SET labels = ?, label_bits = ? WHERE signal_id = ?`, jsonList(labels), int(ksp.LabelMask(labels)), signalID); err != nil {
+				return fmt.Errorf("resolve: %w", err)
 			}
 		}
 		after, err := db.loadState(ctx, tx, signalID)
 		if err != nil {
 			return err
 		}
-		// Relabelling changes what viewers see even when status stays.
-		if in.Resolution == "relabelled" {
-			before = ""
-		}
-		if err := tx.refresh(after, before); err != nil {
+		if err := tx.refresh(after, subjects); err != nil {
 			return err
 		}
 		return tx.audit("signal.resolve", "signal:"+signalID, ksp.StaffOrgID, map[string]any{"resolution": in.Resolution, "reason": in.Reason})
