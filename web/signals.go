@@ -682,7 +682,6 @@ func (s *Server) resolveSignal(w http.ResponseWriter, r *http.Request) error {
 
 // ---- The negative bank ----
 
-
 // ---- Staff's disputes queue ----
 
 // DisputesData is the disputes queue's content.
