@@ -25,3 +25,9 @@ func open(t testing.TB) *postgres.DB {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
 }
+
+// TestModel drives the store and the matcher with random operations and
+// compares every viewer's reads with the reference model (storetest).
+func TestModel(t *testing.T) {
+	storetest.RunModel(t, func(t *testing.T) storetest.Store { return open(t) }, 300)
+}

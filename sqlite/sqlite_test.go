@@ -41,3 +41,9 @@ func TestBackup(t *testing.T) {
 		t.Fatalf("backup chain: %v", err)
 	}
 }
+
+// TestModel drives the store and the matcher with random operations and
+// compares every viewer's reads with the reference model (storetest).
+func TestModel(t *testing.T) {
+	storetest.RunModel(t, func(t *testing.T) storetest.Store { return open(t) }, 2000)
+}
