@@ -76,9 +76,9 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 	var sdb *sql.DB = stdlib.OpenDBFromPool(pool)
 	db := &DB{DB: sqlstore.New(sdb, Dialect, log, func() error { pool.Close(); return nil }), Pool: pool, keys: newKeyCache()}
 	db.SetOnAuthChange(db.keys.flush)
-	if err := db.Ping(ctx); err != nil {
+	if err := db.SQL().PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()

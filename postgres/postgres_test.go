@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/kspplatform/ksp/postgres"
@@ -30,4 +31,31 @@ func TestConformance(t *testing.T) {
 // compares every viewer's reads with the reference model (storetest).
 func TestModel(t *testing.T) {
 	storetest.RunModel(t, func(t *testing.T) storetest.Store { return open(t) }, 300)
+}
+
+// TestPing checks that Ping (behind /readyz) reads the database: it fails
+// when a table it reads is gone, which a bare connection check misses,
+// and when the store is closed.
+func TestPing(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `ALTER TABLE schema_migrations RENAME TO schema_migrations_gone`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(ctx); err == nil || !strings.Contains(err.Error(), "schema_migrations") {
+		t.Fatalf("ping without schema_migrations: %v", err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `ALTER TABLE schema_migrations_gone RENAME TO schema_migrations`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("ping after restoring: %v", err)
+	}
+	db.Close()
+	if err := db.Ping(ctx); err == nil {
+		t.Fatal("ping of a closed store succeeded")
+	}
 }

@@ -67,6 +67,8 @@ type DB struct {
 	// readAhead, when set by an adapter, runs beside ScanIndex's passes
 	// until they end (see SetReadAhead).
 	readAhead func(context.Context)
+	// check, when set by an adapter, is run by Ping (see SetCheck).
+	check func(context.Context) error
 }
 
 // SetBatchSize sets how many bulk records go in one transaction (0: the
@@ -91,6 +93,12 @@ func (db *DB) SetOnAuthChange(fn func()) { db.onAuthChange = fn }
 // the disk sequentially instead of page by page in the passes' order.
 // Call it before the store is used.
 func (db *DB) SetReadAhead(fn func(context.Context)) { db.readAhead = fn }
+
+// SetCheck installs an adapter's own readiness check, run by Ping after
+// its query while the query's connection is still held: the SQLite adapter
+// checks that the files its connections write are still the ones on disk.
+// Call it before the store is used.
+func (db *DB) SetCheck(fn func(context.Context) error) { db.check = fn }
 
 var _ ksp.Store = (*DB)(nil)
 
@@ -138,10 +146,25 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Ping checks the database answers.
+// Ping checks that the database answers a query that reads it, which a
+// bare connection check ("SELECT 1" touches no table) does not: it reads
+// schema_migrations on one connection and, with that connection still
+// held, runs the adapter's check (SetCheck). It needs the migrations
+// applied; adapters check a fresh connection with SQL().PingContext.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.sql.PingContext(ctx); err != nil {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
 		return fmt.Errorf("ping database: %w", err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return fmt.Errorf("ping database: read schema_migrations: %w", err)
+	}
+	if db.check != nil {
+		if err := db.check(ctx); err != nil {
+			return fmt.Errorf("ping database: %w", err)
+		}
 	}
 	return nil
 }
