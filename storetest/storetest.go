@@ -49,6 +49,8 @@ func Run(t *testing.T, open Opener) {
 		{"Applications", testApplications},
 		{"Users", testUsers},
 		{"APIKeys", testAPIKeys},
+		{"KeyScopeSubset", testKeyScopeSubset},
+		{"SuspendedOrgAdmin", testSuspendedOrgAdmin},
 		{"Orgs", testOrgs},
 		{"AuditChain", testAuditChain},
 		{"AuditTampering", testAuditTampering},
