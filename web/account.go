@@ -315,6 +315,9 @@ type KeysData struct {
 	New     *ksp.APIKey
 	OrgWide bool
 	Action  string
+	// Suspended hides the form: a suspended org's people create no keys
+	// (they may still revoke them).
+	Suspended bool
 }
 
 // KeyView is a key as listed.
@@ -344,7 +347,7 @@ func (s *Server) keysPage(w http.ResponseWriter, r *http.Request, status int, or
 		}
 	}
 	d, _ := p.Data.(KeysData)
-	d.OrgWide, d.Pager, d.Allowed = orgWide, pagerFor(r, next), ksp.AllowedScopes(a.Staff, a.OrgKind, a.Role)
+	d.OrgWide, d.Pager, d.Allowed, d.Suspended = orgWide, pagerFor(r, next), ksp.AllowedScopes(a.Staff, a.OrgKind, a.Role), a.Suspended
 	d.Action = "/account/keys"
 	if orgWide {
 		d.Action = "/admin/keys"
