@@ -106,6 +106,7 @@ func TestBadInput(t *testing.T) {
 		{"trailing data", good + `{}`, 400, "invalid", "body"},
 		{"invalid email", strings.Replace(good, "ada@clip.example", "ada-at-clip", 1), 400, "invalid", "contact_email"},
 		{"unknown kind", strings.Replace(good, `"platform"`, `"company"`, 1), 400, "invalid", "kind"},
+		{"the secretariat's name", strings.Replace(good, `"Clip"`, `"ksp  SECRETARIAT"`, 1), 400, "invalid", "org_name"},
 		{"oversize", `{"org_name":"` + strings.Repeat("x", 5000) + `"}`, 413, "too_large", ""},
 	}
 	for _, tt := range tests {
@@ -127,6 +128,7 @@ func TestBadInput(t *testing.T) {
 	// a distribution/tlp pair that is not allowed is refused by the sharing
 	// rule wherever items are written; see the signals tests.
 	wantError(t, e.do("PATCH", "/api/v1/orgs/"+e.fx.Platform.ID, e.keys["admin"], `{"status":"suspended"}`), 400, "invalid", "status")
+	wantError(t, e.do("PATCH", "/api/v1/orgs/"+e.fx.Platform.ID, e.keys["admin"], `{"name":"K S P Secretariat"}`), 400, "invalid", "name")
 	wantError(t, e.do("GET", "/api/v1/orgs/not-an-id", e.keys["admin"], nil), 404, "not_found", "")
 	wantError(t, e.do("GET", "/api/v1/nothing", e.keys["admin"], nil), 404, "not_found", "")
 }

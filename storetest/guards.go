@@ -111,3 +111,68 @@ func testSuspendedOrgAdmin(t *testing.T, open Opener) {
 	_, err = db.CreateAPIKey(stale, ksp.NewAPIKey{Name: "k", Scopes: []ksp.Scope{ksp.ScopeRead}})
 	must(t, err)
 }
+
+// testSecretariatName: no member names itself like the staff org, on
+// applying, on creation or approval, or on renaming; the comparison folds
+// case, spaces and lookalike letters, and follows the staff org's name.
+func testSecretariatName(t *testing.T, open Opener) {
+	db := open(t)
+	f := NewFixture(t, db)
+	staffName := f.StaffOrg(t).Name
+	app := func(name string) ksp.NewApplication {
+		return ksp.NewApplication{OrgName: name, Kind: ksp.KindCivilSociety, Website: "https://ngo.example", ContactName: "Ada",
+			ContactEmail: "ada@ngo.example", Motivation: "we research extremism"}
+	}
+	wantField := func(t *testing.T, err error, field string) {
+		t.Helper()
+		wantCode(t, err, ksp.EINVALID)
+		if fe := err.(*ksp.Error).Fields; len(fe) != 1 || fe[0].Field != field {
+			t.Fatalf("fields %v, want %s", fe, field)
+		}
+	}
+	tests := []struct {
+		name string
+		same bool
+	}{
+		{staffName, true},
+		{"  ksp   SECRETARIAT ", true},
+		{"KSP\u00a0Secretariat", true},
+		{"K.S.P. Secretariat", true},
+		{"KSP Sеcrеtariat", true}, // Cyrillic е
+		{"ＫＳＰ Secretariat", true},
+		{"KSP Secretar1at", true},
+		{"KSP Secretariat Watch", false},
+	}
+	admin := As(f.Platform, f.PlatAdmin)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := db.CreateApplication(context.Background(), app(tt.name))
+			name := tt.name
+			_, rerr := db.UpdateOrg(admin, f.Platform.ID, ksp.OrgUpdate{Name: &name})
+			cerr := db.CreateOrg(Staff(), &ksp.Org{Name: tt.name, Kind: ksp.KindAcademia})
+			if !tt.same {
+				must(t, err)
+				must(t, rerr)
+				must(t, cerr)
+				return
+			}
+			wantField(t, err, "org_name")
+			wantField(t, rerr, "name")
+			wantField(t, cerr, "name")
+		})
+	}
+	// An application made before the secretariat took a lookalike name is
+	// stopped at approval.
+	pending, err := db.CreateApplication(context.Background(), app("Programme Office"))
+	must(t, err)
+	newName := "Programme Office"
+	_, err = db.UpdateOrg(Staff(), ksp.StaffOrgID, ksp.OrgUpdate{Name: &newName})
+	must(t, err)
+	_, err = db.ApproveApplication(Staff(), pending.ID)
+	wantField(t, err, "name")
+	_, err = db.CreateApplication(context.Background(), app("programme  office"))
+	wantField(t, err, "org_name")
+	// The old name is free once the secretariat no longer bears it.
+	_, err = db.CreateApplication(context.Background(), app(staffName))
+	must(t, err)
+}

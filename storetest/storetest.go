@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"APIKeys", testAPIKeys},
 		{"KeyScopeSubset", testKeyScopeSubset},
 		{"SuspendedOrgAdmin", testSuspendedOrgAdmin},
+		{"SecretariatName", testSecretariatName},
 		{"Orgs", testOrgs},
 		{"AuditChain", testAuditChain},
 		{"AuditTampering", testAuditTampering},

@@ -51,3 +51,18 @@ func TestSuspendedOrgAdmin(t *testing.T) {
 		t.Fatalf("a suspended org's admin wrote %d keys, %d users", len(keys), len(users)-1)
 	}
 }
+
+// TestApplyAsSecretariat: an applicant cannot take a name that reads like
+// the programme's secretariat; the form says why, beside the name.
+func TestApplyAsSecretariat(t *testing.T) {
+	h := newHarness(t, Config{})
+	c := h.client()
+	c.get("/apply")
+	res := c.post("/apply", url.Values{"org_name": {"K.S.P.  secretar1at"}, "kind": {"civil_society"}, "website": {"https://ngo.example"},
+		"contact_name": {"Ada"}, "contact_email": {"ada@ngo.example"}, "motivation": {"We research extremism."}})
+	c.want(res, 400, "There is a problem", `href="#f-org_name"`, "too like the name of the programme")
+	apps, _, err := h.db.FindApplications(h.sys, ksp.ApplicationFilter{})
+	if err != nil || len(apps) != 0 {
+		t.Fatalf("applications %d, %v", len(apps), err)
+	}
+}
