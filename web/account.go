@@ -119,7 +119,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return s.accountPage(w, r, http.StatusBadRequest, p)
 	}
 	ip := s.clientIP(r)
-	fe, err := s.throttled(ctx, "current", "email:"+u.Email, "ip:"+ip)
+	fe, err := s.throttled(ctx, "current", accountKey(u.Email), "ip:"+ip)
 	if err != nil {
 		return err
 	}
@@ -234,6 +234,10 @@ func (s *Server) totpEnable(w http.ResponseWriter, r *http.Request) error {
 	if st.sess.State == ksp.SessionEnrol {
 		token, _, err := s.store.PromoteSession(r.Context(), st.sess.ID)
 		if err != nil {
+			return err
+		}
+		// Password and a working second factor: the sign-in is complete.
+		if err := s.store.ThrottleReset(r.Context(), accountKey(u.Email)); err != nil {
 			return err
 		}
 		s.setSession(w, token)
