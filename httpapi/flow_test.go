@@ -77,7 +77,12 @@ func TestFlow(t *testing.T) {
 	if r := e.do("GET", "/api/v1/apikeys", secret, nil); strings.Contains(string(r.body), secret) {
 		t.Fatal("key list shows a secret")
 	}
-	if r := e.do("DELETE", "/api/v1/apikeys/"+k.json(t)["id"].(string), secret, nil); r.status != 204 {
+	// Revoking through the API needs the admin scope, even for the key
+	// itself.
+	if r := e.do("DELETE", "/api/v1/apikeys/"+k.json(t)["id"].(string), secret, nil); r.status != 403 {
+		t.Fatalf("a read key revoked a key: %d %s", r.status, r.body)
+	}
+	if r := e.do("DELETE", "/api/v1/apikeys/"+k.json(t)["id"].(string), e.keys["admin"], nil); r.status != 204 {
 		t.Fatalf("revoke: %d %s", r.status, r.body)
 	}
 	if r := e.do("GET", "/api/v1/me", secret, nil); r.status != 401 {

@@ -188,6 +188,13 @@ func (s *Server) OpenAPI() map[string]any {
 		op["responses"] = responses
 		if !rt.Public {
 			op["security"] = []any{map[string]any{"apiKey": []any{}}}
+			// What the route table checks: the minimum role and the key
+			// scope.
+			role := string(rt.Role)
+			if rt.Staff {
+				role = "staff"
+			}
+			op["x-ksp-role"], op["x-ksp-scope"] = role, string(rt.Scope)
 		}
 		item, _ := paths[rt.Path].(map[string]any)
 		if item == nil {

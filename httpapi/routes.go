@@ -68,10 +68,10 @@ func (s *Server) routeTable() []*Route {
 	return []*Route{
 		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This OpenAPI document", Public: true, raw: s.serveOpenAPI},
 		{Method: "POST", Path: "/api/v1/applications", Summary: "Apply for membership", Public: true, Req: ksp.NewApplication{}, Resp: ksp.Application{}, Status: 201, handler: s.createApplication},
-		{Method: "GET", Path: "/api/v1/applications", Summary: "List applications", Staff: true, Resp: ksp.Application{}, List: true, Query: []string{"status", "limit", "cursor"}, handler: s.listApplications},
-		{Method: "GET", Path: "/api/v1/applications/{id}", Summary: "One application", Staff: true, Resp: ksp.Application{}, handler: s.getApplication},
-		{Method: "POST", Path: "/api/v1/applications/{id}/approve", Summary: "Approve: creates the org, its admin and an invitation", Staff: true, Resp: ksp.Approval{}, handler: s.approveApplication},
-		{Method: "POST", Path: "/api/v1/applications/{id}/reject", Summary: "Reject with a reason", Staff: true, Req: RejectBody{}, Resp: ksp.Application{}, handler: s.rejectApplication},
+		{Method: "GET", Path: "/api/v1/applications", Summary: "List applications", Staff: true, Scope: ksp.ScopeRead, Resp: ksp.Application{}, List: true, Query: []string{"status", "limit", "cursor"}, handler: s.listApplications},
+		{Method: "GET", Path: "/api/v1/applications/{id}", Summary: "One application", Staff: true, Scope: ksp.ScopeRead, Resp: ksp.Application{}, handler: s.getApplication},
+		{Method: "POST", Path: "/api/v1/applications/{id}/approve", Summary: "Approve: creates the org, its admin and an invitation", Staff: true, Scope: ksp.ScopeAdmin, Resp: ksp.Approval{}, handler: s.approveApplication},
+		{Method: "POST", Path: "/api/v1/applications/{id}/reject", Summary: "Reject with a reason", Staff: true, Scope: ksp.ScopeAdmin, Req: RejectBody{}, Resp: ksp.Application{}, handler: s.rejectApplication},
 		{Method: "GET", Path: "/api/v1/me", Summary: "Who am I", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: MeBody{}, handler: s.me},
 		{Method: "GET", Path: "/api/v1/orgs", Summary: "Member organisations", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Org{}, List: true, Query: []string{"kind", "status", "limit", "cursor"}, handler: s.listOrgs},
 		{Method: "GET", Path: "/api/v1/orgs/{id}", Summary: "One organisation", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Org{}, handler: s.getOrg},
@@ -82,9 +82,9 @@ func (s *Server) routeTable() []*Route {
 		{Method: "POST", Path: "/api/v1/orgs/{id}/users", Summary: "Add a user (invited unless a password is given)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Req: ksp.NewUser{}, Resp: CreatedUser{}, Status: 201, handler: s.createUser},
 		{Method: "PATCH", Path: "/api/v1/orgs/{id}/users/{uid}", Summary: "Change a user's name or role", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Req: ksp.UserUpdate{}, Resp: ksp.User{}, handler: s.patchUser},
 		{Method: "DELETE", Path: "/api/v1/orgs/{id}/users/{uid}", Summary: "Remove a user; revokes its keys and sessions", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Status: 204, handler: s.deleteUser},
-		{Method: "GET", Path: "/api/v1/apikeys", Summary: "API keys: your own, or ?org=1 the organisation's (admins)", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.APIKey{}, List: true, Query: []string{"org", "limit", "cursor"}, handler: s.listKeys},
-		{Method: "POST", Path: "/api/v1/apikeys", Summary: "Create a key; the secret is shown once", Role: ksp.RoleViewer, Req: ksp.NewAPIKey{}, Resp: ksp.APIKey{}, Status: 201, handler: s.createKey},
-		{Method: "DELETE", Path: "/api/v1/apikeys/{id}", Summary: "Revoke a key", Role: ksp.RoleViewer, Status: 204, handler: s.revokeKey},
+		{Method: "GET", Path: "/api/v1/apikeys", Summary: "API keys: your own, or ?org=1 the organisation's (admins, admin scope)", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.APIKey{}, List: true, Query: []string{"org", "limit", "cursor"}, handler: s.listKeys},
+		{Method: "POST", Path: "/api/v1/apikeys", Summary: "Create a key with scopes within your key's; the secret is shown once (others: the web session)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Req: ksp.NewAPIKey{}, Resp: ksp.APIKey{}, Status: 201, handler: s.createKey},
+		{Method: "DELETE", Path: "/api/v1/apikeys/{id}", Summary: "Revoke a key (others: the web session)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Status: 204, handler: s.revokeKey},
 		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit log (staff: all; admins: their organisation's)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Resp: ksp.AuditEvent{}, List: true, Query: []string{"org", "action", "limit", "cursor"}, handler: s.listAudit},
 	}
 }
@@ -258,6 +258,11 @@ func (s *Server) listKeys(r *http.Request) (any, error) {
 	switch r.URL.Query().Get("org") {
 	case "", "0", "false":
 	case "1", "true":
+		// The organisation's keys are an admin's view: a key needs the
+		// admin scope for it, as for the routes that manage keys.
+		if err := needScope(ksp.ActorFrom(r.Context()), ksp.ScopeAdmin); err != nil {
+			return nil, err
+		}
 		f.OrgWide = true
 	default:
 		return nil, invalid("org", "must be true or false")

@@ -52,7 +52,7 @@ func (s *Server) signalRoutes() []*Route {
 		{Method: "GET", Path: "/api/v1/signals/{id}", Summary: "One signal with the submissions the caller may see", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Signal{}, handler: s.getSignal},
 		{Method: "POST", Path: "/api/v1/signals/{id}/feedback", Summary: "Give your organisation's verdict", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.FeedbackInput{}, Resp: ksp.Signal{}, handler: s.feedback},
 		{Method: "POST", Path: "/api/v1/signals/{id}/retract", Summary: "Withdraw your organisation's submission", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Resp: ksp.Signal{}, handler: s.retract},
-		{Method: "POST", Path: "/api/v1/signals/{id}/resolve", Summary: "Settle a dispute", Staff: true, Req: ksp.ResolveInput{}, Resp: ksp.Signal{}, handler: s.resolve},
+		{Method: "POST", Path: "/api/v1/signals/{id}/resolve", Summary: "Settle a dispute", Staff: true, Scope: ksp.ScopeSubmit, Req: ksp.ResolveInput{}, Resp: ksp.Signal{}, handler: s.resolve},
 		{Method: "POST", Path: "/api/v1/match", Summary: "Match hashes and URLs against the bank", Role: ksp.RoleViewer, Scope: ksp.ScopeMatch, Req: ksp.MatchRequest{}, Resp: MatchBody{}, handler: s.match},
 		{Method: "POST", Path: "/api/v1/match/image", Summary: "Hash an image (nothing kept) and match it", Role: ksp.RoleViewer, Scope: ksp.ScopeMatch, ReqType: "application/octet-stream",
 			Resp: ImageMatchBody{}, BodyLimit: s.cfg.MaxImageBytes, Query: []string{"threshold", "dihedral"}, handler: s.matchImage},

@@ -119,7 +119,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return s.accountPage(w, r, http.StatusBadRequest, p)
 	}
 	ip := s.clientIP(r)
-	fe, err := s.throttled(ctx, "current", "email:"+u.Email, "ip:"+ip)
+	fe, err := s.throttled(ctx, "current", accountKey(u.Email), "ip:"+ip)
 	if err != nil {
 		return err
 	}
@@ -236,6 +236,10 @@ func (s *Server) totpEnable(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		// Password and a working second factor: the sign-in is complete.
+		if err := s.store.ThrottleReset(r.Context(), accountKey(u.Email)); err != nil {
+			return err
+		}
 		s.setSession(w, token)
 		sess, a, err := s.store.SessionByToken(r.Context(), token)
 		if err != nil {
@@ -315,6 +319,9 @@ type KeysData struct {
 	New     *ksp.APIKey
 	OrgWide bool
 	Action  string
+	// Suspended hides the form: a suspended org's people create no keys
+	// (they may still revoke them).
+	Suspended bool
 }
 
 // KeyView is a key as listed.
@@ -344,7 +351,7 @@ func (s *Server) keysPage(w http.ResponseWriter, r *http.Request, status int, or
 		}
 	}
 	d, _ := p.Data.(KeysData)
-	d.OrgWide, d.Pager, d.Allowed = orgWide, pagerFor(r, next), ksp.AllowedScopes(a.Staff, a.OrgKind, a.Role)
+	d.OrgWide, d.Pager, d.Allowed, d.Suspended = orgWide, pagerFor(r, next), ksp.AllowedScopes(a.Staff, a.OrgKind, a.Role), a.Suspended
 	d.Action = "/account/keys"
 	if orgWide {
 		d.Action = "/admin/keys"

@@ -53,9 +53,14 @@ func (s *Server) throttled(ctx context.Context, field string, keys ...string) (*
 	return &FormError{Field: field, Message: fmt.Sprintf("Too many failed attempts. For your security, try again in %d minutes, or reset your password.", mins)}, nil
 }
 
-// failed counts a failed sign-in against the account and the address.
-func (s *Server) failed(ctx context.Context, account, ip string) {
-	if _, err := s.store.ThrottleFailure(ctx, "email:"+account, s.cfg.AccountThrottle); err != nil {
+// accountKey is the throttle key of an account, by its email address as
+// typed at sign-in or as stored.
+func accountKey(email string) string { return "email:" + normEmail(email) }
+
+// failed counts a failed sign-in step (a wrong password or a wrong second
+// factor) against the account and the address.
+func (s *Server) failed(ctx context.Context, email, ip string) {
+	if _, err := s.store.ThrottleFailure(ctx, accountKey(email), s.cfg.AccountThrottle); err != nil {
 		s.log.Error("throttle", "err", err)
 	}
 	if _, err := s.store.ThrottleFailure(ctx, "ip:"+ip, s.cfg.AddressThrottle); err != nil {
@@ -85,8 +90,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if len(p.Errors) > 0 {
 		return s.render(w, r, http.StatusBadRequest, "login.html", p)
 	}
-	account, ip := normEmail(email), s.clientIP(r)
-	fe, err := s.throttled(ctx, "email", "email:"+account, "ip:"+ip)
+	ip := s.clientIP(r)
+	fe, err := s.throttled(ctx, "email", accountKey(email), "ip:"+ip)
 	if err != nil {
 		return err
 	}
@@ -96,14 +101,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, err := s.store.Authenticate(ctx, email, pw)
 	if ksp.ErrorCode(err) == ksp.EUNAUTHORIZED {
-		s.failed(ctx, account, ip)
+		s.failed(ctx, email, ip)
 		p.Errors = []FormError{{"email", "The email address or the password is wrong"}}
 		return s.render(w, r, http.StatusUnauthorized, "login.html", p)
 	}
 	if err != nil {
-		return err
-	}
-	if err := s.store.ThrottleReset(ctx, "email:"+account); err != nil {
 		return err
 	}
 	next := r.PostFormValue("next")
@@ -113,6 +115,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		st = ksp.SessionSecondFactor
 	case ksp.SecondFactorRequired(u.OrgID == ksp.StaffOrgID, u.Role):
 		st = ksp.SessionEnrol
+	}
+	// Only a full sign-in forgets the account's failures. Were the right
+	// password enough, whoever has it could guess second-factor codes
+	// without end, a few between each sign-in.
+	if st == ksp.SessionActive {
+		if err := s.store.ThrottleReset(ctx, accountKey(u.Email)); err != nil {
+			return err
+		}
 	}
 	token, _, err := s.store.CreateSession(ctx, ksp.NewSession{UserID: u.ID, State: st, IP: ip, UserAgent: r.UserAgent()})
 	if err != nil {
@@ -158,7 +168,7 @@ func (s *Server) code(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ip := s.clientIP(r)
-	fe, err := s.throttled(ctx, "code", "email:"+u.Email, "ip:"+ip)
+	fe, err := s.throttled(ctx, "code", accountKey(u.Email), "ip:"+ip)
 	if err != nil {
 		return err
 	}
@@ -175,7 +185,7 @@ func (s *Server) code(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.ThrottleReset(ctx, "email:"+u.Email); err != nil {
+	if err := s.store.ThrottleReset(ctx, accountKey(u.Email)); err != nil {
 		return err
 	}
 	token, _, err := s.store.PromoteSession(ctx, st.sess.ID)

@@ -346,14 +346,6 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 	return nil
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/dashboard"
-	}
-	return next
-}
-
 // Pager holds the links of a paged list: to its first page, when not on
 // it, and to the next page, when there is one.
 type Pager struct{ First, Next string }

@@ -34,8 +34,10 @@ func scanKey(sc interface{ Scan(...any) error }) (*ksp.APIKey, error) {
 }
 
 // CreateAPIKey creates a key for the actor (or, for admins, another user of
-// the org) with scopes within that user's role. The secret is in the
-// answer only.
+// the org) with scopes within that user's role and within the scopes of the
+// actor's own credential. Whether a key may create keys at all (the admin
+// scope) is the API's route table's call. A suspended org's people create
+// no keys; staff still may. The secret is in the answer only.
 func (db *DB) CreateAPIKey(ctx context.Context, nk ksp.NewAPIKey) (*ksp.APIKey, error) {
 	a, err := requireActor(ctx)
 	if err != nil {
@@ -77,17 +79,22 @@ func (db *DB) CreateAPIKey(ctx context.Context, nk ksp.NewAPIKey) (*ksp.APIKey, 
 	if owner.OrgID != a.OrgID && !a.Staff {
 		return nil, ksp.NotFound("user")
 	}
-	if a.APIKeyID != "" && !a.HasScope(ksp.ScopeAdmin) {
-		return nil, ksp.Errorf(ksp.EFORBIDDEN, "creating keys with a key needs the admin scope")
-	}
 	var org ksp.Org
-	if err := db.queryRow(ctx, `SELECT kind FROM orgs WHERE id = ?`, owner.OrgID).Scan(&org.Kind); err != nil {
+	if err := db.queryRow(ctx, `SELECT kind, status FROM orgs WHERE id = ?`, owner.OrgID).Scan(&org.Kind, &org.Status); err != nil {
 		return nil, fmt.Errorf("create key: %w", err)
+	}
+	if org.Status == ksp.OrgStatusSuspended && !a.Staff {
+		return nil, errSuspended("create API keys")
 	}
 	allowed := ksp.AllowedScopes(owner.OrgID == ksp.StaffOrgID, org.Kind, owner.Role)
 	for _, s := range nk.Scopes {
-		if !slices.Contains(allowed, s) {
+		switch {
+		case !slices.Contains(allowed, s):
 			f.Add("scopes", fmt.Sprintf("scope %s is beyond what the key's user may do", s))
+		case !a.HasScope(s):
+			// A key mints no key stronger than itself (a session carries
+			// every scope its role allows).
+			f.Add("scopes", fmt.Sprintf("scope %s is beyond the scopes of the credential creating the key", s))
 		}
 	}
 	if err := f.Err(); err != nil {

@@ -39,6 +39,9 @@ func (db *DB) CreateApplication(ctx context.Context, na ksp.NewApplication) (*ks
 	a := &ksp.Application{ID: ksp.NewID(), OrgName: na.OrgName, Kind: na.Kind, Size: na.Size, Website: na.Website, Domains: na.Domains,
 		ContactName: na.ContactName, ContactEmail: na.ContactEmail, Motivation: strings.TrimSpace(na.Motivation), Status: ksp.AppPending}
 	err := db.write(ctx, func(tx *Tx) error {
+		if err := tx.checkNotSecretariat("org_name", a.OrgName); err != nil {
+			return err
+		}
 		a.Created = tx.now
 		if _, err := tx.exec(`INSERT INTO applications (id, org_name, kind, size, website, domains, contact_name, contact_email, motivation, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.OrgName, string(a.Kind), a.Size, a.Website, jsonList(a.Domains), a.ContactName, a.ContactEmail, a.Motivation, a.Status, micros(a.Created)); err != nil {

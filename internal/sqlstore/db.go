@@ -610,6 +610,12 @@ func requireOrgAdmin(ctx context.Context, orgID string) (*ksp.Actor, error) {
 	return a, nil
 }
 
+// errSuspended refuses what a suspended org's people may not do (what
+// names the refused act) until staff reinstate the org.
+func errSuspended(what string) error {
+	return ksp.Errorf(ksp.EFORBIDDEN, "your organisation is suspended: it cannot %s until the programme's staff reinstate it", what)
+}
+
 var errNoRows = sql.ErrNoRows
 
 func isNoRows(err error) bool { return errors.Is(err, errNoRows) }

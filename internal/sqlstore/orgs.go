@@ -157,6 +157,9 @@ func (db *DB) CreateOrg(ctx context.Context, o *ksp.Org) error {
 }
 
 func (tx *Tx) createOrg(o *ksp.Org) error {
+	if err := tx.checkNotSecretariat("name", o.Name); err != nil {
+		return err
+	}
 	o.ID = ksp.NewID()
 	if o.Slug == "" {
 		o.Slug = ksp.Slugify(o.Name)
@@ -190,6 +193,21 @@ func (tx *Tx) createOrg(o *ksp.Org) error {
 		}
 	}
 	return tx.audit("org.create", "org:"+o.ID, o.ID, map[string]any{"name": o.Name, "kind": string(o.Kind), "size": o.Size})
+}
+
+// checkNotSecretariat refuses a member's name that reads like the staff
+// org's (ksp.NameKey): members must not pass for the programme's
+// secretariat, on applying, on approval or on renaming.
+func (tx *Tx) checkNotSecretariat(field, name string) error {
+	var staff string
+	if err := tx.queryRow(`SELECT name FROM orgs WHERE id = ?`, ksp.StaffOrgID).Scan(&staff); err != nil {
+		return fmt.Errorf("check org name: %w", err)
+	}
+	if ksp.NameKey(name) != ksp.NameKey(staff) {
+		return nil
+	}
+	return &ksp.Error{Code: ksp.EINVALID, Message: "this name reads like the programme's secretariat",
+		Fields: []ksp.FieldError{{Field: field, Reason: "too like the name of the programme's secretariat; choose your organisation's own name"}}}
 }
 
 func (tx *Tx) addDomain(orgID, domain string, verified bool) error {
@@ -228,6 +246,11 @@ func (db *DB) UpdateOrg(ctx context.Context, id string, upd ksp.OrgUpdate) (*ksp
 		}
 		if upd.Name != nil {
 			o.Name = *upd.Name
+			if o.Kind != ksp.KindStaff {
+				if err := tx.checkNotSecretariat("name", o.Name); err != nil {
+					return err
+				}
+			}
 		}
 		if upd.Size != nil {
 			o.Size = *upd.Size

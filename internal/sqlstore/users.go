@@ -89,7 +89,8 @@ func (db *DB) FindUsers(ctx context.Context, orgID string, p ksp.Page) ([]*ksp.U
 }
 
 // CreateUser adds a user to an org. Without a password the user is invited
-// and the returned invitation carries the one-time token.
+// and the returned invitation carries the one-time token. A suspended org's
+// admins add no users; staff still may.
 func (db *DB) CreateUser(ctx context.Context, orgID string, nu ksp.NewUser) (*ksp.User, *ksp.Invitation, error) {
 	a, err := requireOrgAdmin(ctx, orgID)
 	if err != nil {
@@ -103,8 +104,12 @@ func (db *DB) CreateUser(ctx context.Context, orgID string, nu ksp.NewUser) (*ks
 	var u *ksp.User
 	var inv *ksp.Invitation
 	err = db.write(ctx, func(tx *Tx) error {
-		if _, err := db.findOrg(ctx, tx, a, orgID); err != nil {
+		o, err := db.findOrg(ctx, tx, a, orgID)
+		if err != nil {
 			return err
+		}
+		if o.Status == ksp.OrgStatusSuspended && !a.Staff {
+			return errSuspended("add users")
 		}
 		u, inv, err = tx.createUser(orgID, nu)
 		return err
