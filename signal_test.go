@@ -4,42 +4,6 @@ import (
 	"testing"
 )
 
-func TestNormalizeURL(t *testing.T) {
-	tests := []struct{ in, want, err string }{
-		{"HTTP://Example.COM", "http://example.com/", ""},
-		{"https://example.com:443/a/./b/../c?b=2&a=1#frag", "https://example.com/a/c?b=2&a=1", ""},
-		{"http://example.com:8080/x/", "http://example.com:8080/x/", ""},
-		{"https://example.com/p?utm_source=x&id=7&UTM_medium=y", "https://example.com/p?id=7", ""},
-		{"https://bücher.example/ä", "https://xn--bcher-kva.example/%C3%A4", ""},
-		{"https://münchen.de/", "https://xn--mnchen-3ya.de/", ""},
-		{"https://user:pw@example.com/", "https://example.com/", ""},
-		{"ftp://example.com/", "", "must be an http or https URL"},
-		{"https:///nohost", "", "has no host"},
-		{"example.com/page", "", "must be an http or https URL"},
-		{"http://exa mple.com/", "", "not a URL"},
-	}
-	for _, tt := range tests {
-		got, reason := NormalizeURL(tt.in)
-		if got != tt.want || reason != tt.err {
-			t.Errorf("NormalizeURL(%q) = %q, %q; want %q, %q", tt.in, got, reason, tt.want, tt.err)
-		}
-	}
-}
-
-func TestPunycodeRFC3492(t *testing.T) {
-	// Samples from RFC 3492 section 7.1.
-	tests := []struct{ in, want string }{
-		{"\u0644\u064A\u0647\u0645\u0627\u0628\u062A\u0643\u0644\u0645\u0648\u0634\u0639\u0631\u0628\u064A\u061F", "egbpdaj6bu4bxfgehfvwxn"},
-		{"\u4ED6\u4EEC\u4E3A\u4EC0\u4E48\u4E0D\u8BF4\u4E2D\u6587", "ihqwcrb4cv8a8dqg056pqjye"},
-		{"3\u5E74B\u7D44\u91D1\u516B\u5148\u751F", "3B-ww4c5e180e575a65lsy2b"},
-	}
-	for _, tt := range tests {
-		if got, ok := punycode(tt.in); !ok || got != tt.want {
-			t.Errorf("punycode(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestSubmissionNormalize(t *testing.T) {
 	q := func(n int) *int { return &n }
 	pdq := "D8F8F0CEE0F4A84F0637022A078F67F0B36E2ED596621E1D33E6339C4E9C9B22"
