@@ -4,45 +4,6 @@ import (
 	"testing"
 )
 
-func TestSubmissionNormalize(t *testing.T) {
-	q := func(n int) *int { return &n }
-	pdq := "D8F8F0CEE0F4A84F0637022A078F67F0B36E2ED596621E1D33E6339C4E9C9B22"
-	tests := []struct {
-		name  string
-		in    SubmissionInput
-		field string
-	}{
-		{"ok", SubmissionInput{Type: "pdq", Value: pdq, ContentType: "photo", Labels: []string{"propaganda"}}, ""},
-		{"bad hex", SubmissionInput{Type: "pdq", Value: "zz" + pdq[2:], ContentType: "photo", Labels: []string{"propaganda"}}, "value"},
-		{"wrong length", SubmissionInput{Type: "md5", Value: pdq, ContentType: "photo", Labels: []string{"propaganda"}}, "value"},
-		{"unknown type", SubmissionInput{Type: "sha1", Value: pdq, ContentType: "photo", Labels: []string{"propaganda"}}, "type"},
-		{"unknown label", SubmissionInput{Type: "pdq", Value: pdq, ContentType: "photo", Labels: []string{"memes"}}, "labels"},
-		{"no label", SubmissionInput{Type: "pdq", Value: pdq, ContentType: "photo"}, "labels"},
-		{"low quality", SubmissionInput{Type: "pdq", Value: pdq, Quality: q(49), ContentType: "photo", Labels: []string{"propaganda"}}, "quality"},
-		{"url no host", SubmissionInput{Type: "url", Value: "https:///x", ContentType: "url", Labels: []string{"propaganda"}}, "value"},
-		{"url scheme", SubmissionInput{Type: "url", Value: "javascript:alert(1)", ContentType: "url", Labels: []string{"propaganda"}}, "value"},
-		{"public", SubmissionInput{Type: "pdq", Value: pdq, ContentType: "photo", Labels: []string{"propaganda"}, Distribution: DistPublic, TLP: TLPClear}, "distribution"},
-		{"red members", SubmissionInput{Type: "pdq", Value: pdq, ContentType: "photo", Labels: []string{"propaganda"}, TLP: TLPRed}, "distribution"},
-		{"entity basis without id", SubmissionInput{Type: "pdq", Value: pdq, ContentType: "photo", Labels: []string{"propaganda"}, Basis: "designated_entity"}, "entity_id"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var f Fields
-			in := tt.in
-			in.Normalize(&f)
-			switch {
-			case tt.field == "" && len(f) > 0:
-				t.Fatalf("unexpected errors %v", f)
-			case tt.field != "" && (len(f) == 0 || f[0].Field != tt.field):
-				t.Fatalf("errors %v, want one on %s", f, tt.field)
-			}
-			if tt.field == "" && (in.Value != "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22" || in.Distribution != DistMembers || in.TLP != TLPGreen) {
-				t.Fatalf("not normalised: %+v", in)
-			}
-		})
-	}
-}
-
 func TestDisputeAndConfidence(t *testing.T) {
 	sub := func(kind OrgKind, retracted bool) *Submission {
 		s := &Submission{OrgID: NewID(), OrgKind: kind, Distribution: DistMembers, TLP: TLPGreen, Labels: []string{"propaganda"}}
