@@ -1,7 +1,8 @@
 // Package ksp holds KSP's domain: the types every adapter shares, the service
 // interfaces the stores implement, the one error type, and the sharing rule.
 //
-// It depends on the standard library only, so that the rules members trust us
+// It depends on the standard library only (and golang.org/x/net/idna, which
+// maps URL host names as browsers do), so that the rules members trust us
 // with (who may see what, how the audit chain is hashed) live in one place that
 // the SQLite and PostgreSQL stores and the HTTP, web and CLI adapters all call.
 package ksp

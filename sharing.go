@@ -1,6 +1,9 @@
 package ksp
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Distribution says who can access an item on this instance.
 type Distribution string
@@ -45,12 +48,29 @@ type Sharing struct {
 	TLP          TLP          `json:"tlp"`
 }
 
+// AllowedDistributions lists the distributions an item kind may have,
+// narrowest first: all of them, or all but public for kinds that must never
+// be public (signals, alerts). ValidateSharing and the OpenAPI document both
+// read it.
+func AllowedDistributions(allowPublic bool) []Distribution {
+	out := slices.Clone(Distributions)
+	if !allowPublic {
+		out = slices.DeleteFunc(out, func(d Distribution) bool { return d == DistPublic })
+	}
+	return out
+}
+
 // ValidateSharing checks a distribution/TLP pair and its audience. allowPublic
 // is false for item kinds that must never be public (signals, alerts).
 // Problems are recorded in f under the API's field names.
 func ValidateSharing(s Sharing, allowPublic bool, f *Fields) {
+	allowed := AllowedDistributions(allowPublic)
 	if !slices.Contains(Distributions, s.Distribution) {
-		f.Add("distribution", "must be one of owner, audience, members, public")
+		names := make([]string, len(allowed))
+		for i, d := range allowed {
+			names[i] = string(d)
+		}
+		f.Add("distribution", "must be one of "+strings.Join(names, ", "))
 		return
 	}
 	if !slices.Contains(TLPs, s.TLP) {
@@ -58,7 +78,7 @@ func ValidateSharing(s Sharing, allowPublic bool, f *Fields) {
 		return
 	}
 	switch {
-	case s.Distribution == DistPublic && !allowPublic:
+	case !slices.Contains(allowed, s.Distribution):
 		f.Add("distribution", "this kind of item is never public")
 	case s.Distribution == DistPublic && s.TLP != TLPClear:
 		f.Add("tlp", "public items must be TLP:CLEAR")

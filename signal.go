@@ -42,6 +42,9 @@ const (
 	StatusRetracted = "retracted"
 )
 
+// SignalStatuses lists every signal status.
+var SignalStatuses = []string{StatusActive, StatusDisputed, StatusRetracted}
+
 // MinPDQQuality is the lowest PDQ quality accepted into the bank.
 const MinPDQQuality = 50
 

@@ -6,6 +6,28 @@ import (
 	"strings"
 )
 
+// Bases of a submission: why it is in scope (API.md "Signals").
+const (
+	BasisDesignatedEntity   = "designated_entity"
+	BasisPerpetratorContent = "perpetrator_content"
+	BasisBrandedPublication = "branded_publication"
+	BasisOther              = "other"
+)
+
+// ImpliedBasis is the basis of a submission that states none: what its
+// entity_id or incident_id says, else "other". A missing basis is thus one
+// of the stated ones, with everything that one needs: "other" needs a
+// basis_reason, as when it is stated.
+func ImpliedBasis(entityID, incidentID string) string {
+	switch {
+	case entityID != "":
+		return BasisDesignatedEntity
+	case incidentID != "":
+		return BasisPerpetratorContent
+	}
+	return BasisOther
+}
+
 // SubmissionInput is one org's submission of a signal, as sent.
 type SubmissionInput struct {
 	Type          string       `json:"type"`
@@ -70,25 +92,29 @@ func (in *SubmissionInput) Normalize(f *Fields) {
 			break
 		}
 	}
-	if in.Basis == "" {
-		in.Basis = "other"
-		if in.BasisReason == "" && in.EntityID == "" && in.IncidentID == "" {
-			in.BasisReason = "not stated"
-		}
+	in.Basis = strings.TrimSpace(in.Basis)
+	in.BasisReason = strings.TrimSpace(in.BasisReason)
+	stated := in.Basis != ""
+	if !stated {
+		in.Basis = ImpliedBasis(in.EntityID, in.IncidentID)
 	}
 	switch in.Basis {
-	case "designated_entity":
+	case BasisDesignatedEntity:
 		if in.EntityID == "" {
 			f.Add("entity_id", "required with basis designated_entity")
 		}
-	case "perpetrator_content":
+	case BasisPerpetratorContent:
 		if in.IncidentID == "" {
 			f.Add("incident_id", "required with basis perpetrator_content")
 		}
-	case "branded_publication":
-	case "other":
-		if strings.TrimSpace(in.BasisReason) == "" {
+	case BasisBrandedPublication:
+	case BasisOther:
+		switch {
+		case in.BasisReason != "":
+		case stated:
 			f.Add("basis_reason", "required with basis other")
+		default:
+			f.Add("basis_reason", "required with basis other, which a record without basis, entity_id or incident_id has")
 		}
 	default:
 		f.Add("basis", "must be one of "+strings.Join(Bases, ", "))

@@ -185,7 +185,7 @@ func (e *env) validate(method, path string, r resp) {
 
 // check is a small JSON Schema validator for the constructs the generator
 // emits: $ref, type (string or list), properties, required,
-// additionalProperties, items, enum, anyOf, format date-time.
+// additionalProperties, propertyNames, items, enum, anyOf, format date-time.
 func (e *env) check(schema any, v any, at string) error {
 	s, _ := schema.(map[string]any)
 	if ref, ok := s["$ref"].(string); ok {
@@ -242,6 +242,13 @@ func (e *env) check(schema any, v any, at string) error {
 	}
 	switch x := v.(type) {
 	case map[string]any:
+		if pn, ok := s["propertyNames"]; ok {
+			for k := range x {
+				if err := e.check(pn, k, at+" key "+k); err != nil {
+					return err
+				}
+			}
+		}
 		props, _ := s["properties"].(map[string]any)
 		for _, req := range asStrings(s["required"]) {
 			if _, ok := x[req]; !ok {

@@ -14,13 +14,70 @@ import (
 )
 
 // enums lists the allowed values of KSP's string types, so that the OpenAPI
-// document states them and response validation checks them.
+// document states them and response validation checks them. A field whose
+// values depend on where the type is used (an applicant's kind is never
+// staff, a signal is never public) is narrowed in fieldEnums.
 var enums = map[reflect.Type][]string{
-	reflect.TypeOf(ksp.Role("")):         strs(ksp.Roles),
-	reflect.TypeOf(ksp.Scope("")):        strs(ksp.Scopes),
-	reflect.TypeOf(ksp.OrgKind("")):      append(strs(ksp.MemberKinds), string(ksp.KindStaff)),
-	reflect.TypeOf(ksp.Distribution("")): strs(ksp.Distributions),
-	reflect.TypeOf(ksp.TLP("")):          strs(ksp.TLPs),
+	reflect.TypeFor[ksp.Role]():         strs(ksp.Roles),
+	reflect.TypeFor[ksp.Scope]():        strs(ksp.Scopes),
+	reflect.TypeFor[ksp.OrgKind]():      append(strs(ksp.MemberKinds), string(ksp.KindStaff)),
+	reflect.TypeFor[ksp.Distribution](): strs(ksp.Distributions),
+	reflect.TypeFor[ksp.TLP]():          strs(ksp.TLPs),
+}
+
+// Vocabularies the validators check against, as the document states them.
+var (
+	signalDistributions = strs(ksp.AllowedDistributions(false))
+	applicantKinds      = strs(ksp.MemberKinds)
+	orgStatuses         = []string{ksp.OrgStatusMember, ksp.OrgStatusSuspended}
+	appStatuses         = []string{ksp.AppPending, ksp.AppApproved, ksp.AppRejected}
+	userStatuses        = []string{ksp.UserInvited, ksp.UserActive}
+)
+
+// fieldEnums lists, by struct and JSON field, the values a field may take:
+// in request bodies exactly what the validators accept (the same Go tables),
+// in responses what the server writes. For a list the values are its items';
+// for a map, its keys.
+var fieldEnums = map[reflect.Type]map[string][]string{
+	reflect.TypeFor[ksp.SubmissionInput](): {"type": ksp.SignalTypes, "content_type": ksp.ContentTypes, "labels": ksp.Labels,
+		"basis": ksp.Bases, "severity": ksp.Severities, "flags": ksp.SignalFlags, "distribution": signalDistributions},
+	reflect.TypeFor[ksp.Submission](): {"content_type": ksp.ContentTypes, "labels": ksp.Labels, "basis": ksp.Bases,
+		"severity": ksp.Severities, "flags": ksp.SignalFlags, "distribution": signalDistributions},
+	reflect.TypeFor[ksp.Signal](): {"type": ksp.SignalTypes, "content_types": ksp.ContentTypes, "labels": ksp.Labels,
+		"severity": ksp.Severities, "flags": ksp.SignalFlags, "status": ksp.SignalStatuses, "feedback": ksp.Verdicts},
+	reflect.TypeFor[ksp.FeedbackInput]():  {"verdict": ksp.Verdicts},
+	reflect.TypeFor[ksp.ResolveInput]():   {"resolution": ksp.Resolutions, "labels": ksp.Labels},
+	reflect.TypeFor[ksp.MatchQuery]():     {"type": ksp.SignalTypes},
+	reflect.TypeFor[ksp.MatchHit]():       {"type": ksp.SignalTypes, "labels": ksp.Labels},
+	reflect.TypeFor[ksp.Change]():         {"type": ksp.SignalTypes},
+	reflect.TypeFor[ksp.NegativeInput]():  {"type": ksp.SignalTypes},
+	reflect.TypeFor[ksp.NegativeEntry]():  {"type": ksp.SignalTypes},
+	reflect.TypeFor[ksp.NewApplication](): {"kind": applicantKinds, "size": ksp.PlatformSizes},
+	reflect.TypeFor[ksp.Application]():    {"kind": applicantKinds, "size": ksp.PlatformSizes, "status": appStatuses},
+	reflect.TypeFor[ksp.Org]():            {"size": ksp.PlatformSizes, "status": orgStatuses},
+	reflect.TypeFor[MeOrg]():              {"size": ksp.PlatformSizes, "status": orgStatuses},
+	reflect.TypeFor[ksp.OrgUpdate]():      {"size": ksp.PlatformSizes, "status": orgStatuses},
+	reflect.TypeFor[ksp.User]():           {"status": userStatuses},
+}
+
+// queryEnums lists, by "METHOD path" and parameter, the values a query
+// parameter may take: those its handler checks.
+var queryEnums = map[string]map[string][]string{
+	"GET /api/v1/signals":      {"type": ksp.SignalTypes, "label": ksp.Labels, "status": ksp.SignalStatuses},
+	"GET /api/v1/applications": {"status": appStatuses},
+}
+
+// enumSchema is the schema of a field of Go type t restricted to vals.
+func (g *schemaGen) enumSchema(t reflect.Type, vals []string) map[string]any {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return map[string]any{"anyOf": []any{g.enumSchema(t.Elem(), vals), map[string]any{"type": "null"}}}
+	case reflect.Slice:
+		return map[string]any{"type": []any{"array", "null"}, "items": g.enumSchema(t.Elem(), vals)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "propertyNames": map[string]any{"enum": vals}, "additionalProperties": g.schema(t.Elem())}
+	}
+	return map[string]any{"type": "string", "enum": vals}
 }
 
 func strs[T ~string](v []T) []string {
@@ -124,7 +181,11 @@ func (g *schemaGen) structSchema(t reflect.Type) map[string]any {
 			if name == "" {
 				name = f.Name
 			}
-			props[name] = g.schema(f.Type)
+			if vals, ok := fieldEnums[t][name]; ok {
+				props[name] = g.enumSchema(f.Type, vals)
+			} else {
+				props[name] = g.schema(f.Type)
+			}
 			if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
 				required = append(required, name)
 			}
@@ -154,7 +215,11 @@ func (s *Server) OpenAPI() map[string]any {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
 		for _, q := range rt.Query {
-			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": map[string]any{"type": "string"}})
+			schema := map[string]any{"type": "string"}
+			if vals, ok := queryEnums[rt.Method+" "+rt.Path][q]; ok {
+				schema["enum"] = vals
+			}
+			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": schema})
 		}
 		if len(params) > 0 {
 			op["parameters"] = params

@@ -96,7 +96,7 @@ func (s *Server) listSignals(r *http.Request) (any, error) {
 	if f.Label, err = opt("label", ksp.Labels); err != nil {
 		return nil, err
 	}
-	if f.Status, err = opt("status", []string{ksp.StatusActive, ksp.StatusDisputed, ksp.StatusRetracted}); err != nil {
+	if f.Status, err = opt("status", ksp.SignalStatuses); err != nil {
 		return nil, err
 	}
 	if f.EntityID, err = opt("entity_id", nil); err != nil {

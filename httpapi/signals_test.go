@@ -191,6 +191,10 @@ func TestSignalsBadInput(t *testing.T) {
 		{"red members", with("tlp", "RED"), "distribution"},
 		{"wrong type", with("labels", "propaganda"), "labels"},
 		{"unknown field", with("hash", "x"), "hash"},
+		{"no basis, no reason", with("basis", ""), "basis_reason"},
+		{"other, no reason", with("basis", "other"), "basis_reason"},
+		{"bidi in url", map[string]any{"type": "url", "value": "https://host.example/\u202egpj.exe", "content_type": "url", "labels": []string{"propaganda"}, "basis": "branded_publication"}, "value"},
+		{"port above 65535", map[string]any{"type": "url", "value": "https://host.example:65536/", "content_type": "url", "labels": []string{"propaganda"}, "basis": "branded_publication"}, "value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -167,10 +167,13 @@ func CSV(r io.Reader) (Next, error) {
 }
 
 // ExportColumns are the columns of a CSV export, in order.
-var ExportColumns = []string{"signal_id", "type", "value", "quality", "content_type", "labels", "entity_id", "severity", "flags", "distribution", "tlp", "submissions", "confidence", "status", "actionable", "first_seen", "last_seen"}
+var ExportColumns = []string{"signal_id", "type", "value", "quality", "content_type", "labels", "entity_id", "basis_reason", "severity", "flags", "distribution", "tlp", "submissions", "confidence", "status", "actionable", "first_seen", "last_seen"}
 
 // ExportRecord is one exported signal: the bulk fields (so that an export
-// can be imported again) and the computed ones.
+// can be imported again) and the computed ones. A signal has no basis of its
+// own (each submission has one), so the record states where it came from as
+// its basis_reason: imported again, it is in scope with basis other because
+// the bank held it, or with designated_entity when it names an entity.
 type ExportRecord struct {
 	SignalID     string   `json:"signal_id"`
 	Type         string   `json:"type"`
@@ -179,6 +182,7 @@ type ExportRecord struct {
 	ContentType  string   `json:"content_type"`
 	Labels       []string `json:"labels"`
 	EntityID     string   `json:"entity_id,omitempty"`
+	BasisReason  string   `json:"basis_reason"`
 	Severity     string   `json:"severity"`
 	Flags        []string `json:"flags"`
 	Distribution string   `json:"distribution"`
@@ -203,7 +207,7 @@ func Record(s *ksp.Signal, distribution ksp.Distribution) ExportRecord {
 		ent = s.EntityIDs[0]
 	}
 	return ExportRecord{SignalID: s.ID, Type: s.Type, Value: s.Value, Quality: s.Quality, ContentType: ct, Labels: s.Labels, EntityID: ent,
-		Severity: s.Severity, Flags: s.Flags, Distribution: string(distribution), TLP: s.TLP, Submissions: s.Submissions, Confidence: s.Confidence,
+		BasisReason: "exported from the hash bank as signal " + s.ID, Severity: s.Severity, Flags: s.Flags, Distribution: string(distribution), TLP: s.TLP, Submissions: s.Submissions, Confidence: s.Confidence,
 		Status: s.Status, Actionable: s.Actionable, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen}
 }
 
@@ -242,7 +246,7 @@ func (w *Writer) Write(r ExportRecord) error {
 	if r.Quality != nil {
 		q = strconv.Itoa(*r.Quality)
 	}
-	return w.csv.Write([]string{r.SignalID, r.Type, r.Value, q, r.ContentType, strings.Join(r.Labels, "|"), r.EntityID, r.Severity, strings.Join(r.Flags, "|"),
+	return w.csv.Write([]string{r.SignalID, r.Type, r.Value, q, r.ContentType, strings.Join(r.Labels, "|"), r.EntityID, r.BasisReason, r.Severity, strings.Join(r.Flags, "|"),
 		r.Distribution, string(r.TLP), strconv.Itoa(r.Submissions), strconv.FormatFloat(r.Confidence, 'f', 3, 64), r.Status, strconv.FormatBool(r.Actionable),
 		ksp.FormatTime(r.FirstSeen.Time), ksp.FormatTime(r.LastSeen.Time)})
 }

@@ -109,6 +109,9 @@ func TestExportImportsAgain(t *testing.T) {
 	if f.Err() != nil {
 		t.Fatalf("exported record does not validate: %v", f.Err())
 	}
+	if in.Basis != ksp.BasisOther || in.BasisReason != "exported from the hash bank as signal "+sig.ID {
+		t.Fatalf("basis %q %q, want other with the signal's origin", in.Basis, in.BasisReason)
+	}
 	if _, err := NewWriter(&buf, "xml"); err == nil {
 		t.Fatal("unknown format accepted")
 	}

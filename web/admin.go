@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,6 +29,16 @@ func (s *Server) registerAdmin() {
 // AdminData is the organisation page's content.
 type AdminData struct {
 	Org *ksp.Org
+}
+
+// memberSince is the day an organisation became a member, or nothing for
+// the secretariat: it runs the programme rather than joining it, and its row,
+// made by the first migration, carries no real date (time 0, 1 Jan 1970).
+func memberSince(o *ksp.Org) template.HTML {
+	if o == nil || o.Kind == ksp.KindStaff || o.Created.Unix() <= 0 {
+		return ""
+	}
+	return template.HTML(`<time datetime="` + ksp.FormatTime(o.Created.Time) + `">` + o.Created.UTC().Format("2 Jan 2006") + `</time>`)
 }
 
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {

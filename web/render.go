@@ -115,7 +115,8 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
-	"static": func(string) string { return "" }, // replaced per server
+	"memberSince": memberSince,
+	"static":      func(string) string { return "" }, // replaced per server
 }
 
 // Field describes a form field for the "field" template.

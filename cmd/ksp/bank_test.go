@@ -66,7 +66,8 @@ func TestImportExportSignals(t *testing.T) {
 		t.Fatalf("export since the future: %d %q", code, out)
 	}
 	// An export imports again: the exporting org's own submissions are
-	// updated (the export carries no basis), so they count as merged.
+	// updated (the export states its origin as the basis reason), so they
+	// count as merged.
 	code, out, _ = run(t, env, "", "export", "signals", "--format", "csv")
 	exp := filepath.Join(dir, "export.csv")
 	os.WriteFile(exp, []byte(out), 0o600)

@@ -170,13 +170,13 @@ func bankValue(i uint64, miss bool) string {
 func writeCSV(w io.Writer, n int64) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	labels := []string{"propaganda", "glorification", "recruitment", "instruction", "graphic_violence|propaganda"}
-	bw.WriteString("type,value,content_type,labels\n")
+	bw.WriteString("type,value,content_type,labels,basis\n")
 	for i := int64(0); i < n; i++ {
 		bw.WriteString("pdq,")
 		bw.WriteString(bankValue(uint64(i), false))
 		bw.WriteString(",photo,")
 		bw.WriteString(labels[i%int64(len(labels))])
-		bw.WriteByte('\n')
+		bw.WriteString(",branded_publication\n")
 	}
 	return bw.Flush()
 }
