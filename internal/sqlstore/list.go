@@ -89,7 +89,7 @@ func checkSignalFilter(f ksp.SignalFilter) error {
 	if f.Label != nil && !slices.Contains(ksp.Labels, *f.Label) {
 		fe.Add("label", "must be one of "+strings.Join(ksp.Labels, ", "))
 	}
-	if f.Status != nil && !slices.Contains([]string{ksp.StatusActive, ksp.StatusDisputed, ksp.StatusRetracted}, *f.Status) {
+	if f.Status != nil && !slices.Contains(ksp.SignalStatuses, *f.Status) {
 		fe.Add("status", "must be one of active, disputed, retracted")
 	}
 	if f.Type != nil && !slices.Contains(ksp.SignalTypes, *f.Type) {
