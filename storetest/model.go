@@ -254,6 +254,9 @@ var sharingPairs = func() (out [][2]string) {
 // RunModel runs the model-based test for steps steps (the -model.steps
 // flag overrides it), printing the seed (-model.seed replays a run).
 func RunModel(t *testing.T, open Opener, steps int) {
+	if raceDetector {
+		steps /= 10
+	}
 	if *modelSteps > 0 {
 		steps = *modelSteps
 	}
@@ -301,7 +304,7 @@ func RunModel(t *testing.T, open Opener, steps int) {
 		if step%25 == 0 {
 			touched = -1
 		}
-		if !w.check(touched, step%10 == 0) {
+		if !w.check(touched, step%25 == 0) {
 			t.Fatalf("step %d (%s) diverged from the model (seed %d)", step, op, seed)
 		}
 	}
@@ -525,8 +528,8 @@ func (w *modelWorld) check(value int, paging bool) bool {
 			filters = append(filters, ksp.SignalFilter{Status: ptr(st)})
 		}
 		filters = append(filters, ksp.SignalFilter{Label: ptr(ksp.Labels[w.rng.IntN(5)])}, ksp.SignalFilter{Type: ptr(ksp.TypeMD5)})
-		// Every filter every tenth step (and page by page); in between the
-		// whole list and one filter in turn.
+		// Every filter every 25th step (and page by page); in between the
+		// whole list and one filter chosen at random.
 		if !paging {
 			filters = filters[w.rng.IntN(len(filters)):][:1]
 		}
