@@ -136,10 +136,20 @@ func (s *Server) submitBatch(r *http.Request) (any, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-ndjson") && !strings.HasPrefix(ct, "application/json") {
 		return nil, invalid("Content-Type", "must be application/x-ndjson")
 	}
-	res, err := s.store.SubmitBatch(r.Context(), signalio.NDJSON(r.Body), "api:"+ksp.ActorFrom(r.Context()).AuditName())
-	if isTooLarge(err) {
+	// The body is read to its end before anything is stored: a line that
+	// cannot be parsed anywhere refuses the whole body.
+	sp, err := signalio.Spool(r.Body, "ndjson")
+	var pe *signalio.ParseError
+	switch {
+	case isTooLarge(err):
 		return nil, tooLarge()
+	case errors.As(err, &pe):
+		return nil, pe.Invalid()
+	case err != nil:
+		return nil, fmt.Errorf("read batch: %w", err)
 	}
+	defer sp.Close()
+	res, err := s.store.SubmitBatch(r.Context(), sp.Next, "api:"+ksp.ActorFrom(r.Context()).AuditName())
 	if err != nil {
 		return nil, err
 	}
