@@ -45,7 +45,7 @@ func (s *Server) signalRoutes() []*Route {
 		{Method: "GET", Path: "/api/v1/signals", Summary: "The hash bank, as the caller may see it", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Signal{}, List: true,
 			Query: []string{"type", "label", "entity_id", "status", "since", "limit", "cursor"}, handler: s.listSignals},
 		{Method: "POST", Path: "/api/v1/signals", Summary: "Submit a signal: 201 new, 200 merged", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.SubmissionInput{}, Resp: ksp.Signal{}, Status: 201, handler: s.submitSignal},
-		{Method: "POST", Path: "/api/v1/signals/batch", Summary: "Submit NDJSON records; good ones are kept, bad ones reported by line", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit,
+		{Method: "POST", Path: "/api/v1/signals/batch", Summary: "Submit NDJSON records; good ones are kept, bad ones reported by line (a body that cannot be parsed to its end is refused whole, naming the line)", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit,
 			ReqType: "application/x-ndjson", Resp: ksp.BatchResult{}, BodyLimit: s.cfg.BatchBodyLimit, handler: s.submitBatch},
 		{Method: "GET", Path: "/api/v1/signals/changes", Summary: "Commit-ordered upserts and tombstones the caller may see", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ChangesBody{},
 			Query: []string{"after", "limit"}, handler: s.signalChanges},
