@@ -366,8 +366,10 @@ type SignalService interface {
 	// the newest seq, for keeping an index in step.
 	SignalChangesSince(ctx context.Context, seq int64) ([]string, int64, error)
 	// ExportSignals calls fn for every signal whose submissions may leave
-	// the instance towards the actor's org, changed at or after since.
-	ExportSignals(ctx context.Context, since *Time, fn func(*Signal, Distribution) error) error
+	// the instance towards the actor's org, changed at or after since, with
+	// the distribution an export states and the org's own submission when
+	// it is among them (nil otherwise).
+	ExportSignals(ctx context.Context, since *Time, fn func(sig *Signal, dist Distribution, own *Submission) error) error
 	// SignalHistory returns a visible signal's verdicts and resolutions,
 	// oldest first (the dispute history).
 	SignalHistory(ctx context.Context, signalID string) ([]*HistoryEntry, error)

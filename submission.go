@@ -45,6 +45,9 @@ type SubmissionInput struct {
 	Audience      []string     `json:"audience,omitempty"`
 	TLP           TLP          `json:"tlp,omitempty"`
 	PolicyVersion string       `json:"policy_version,omitempty"`
+	// Bulk is what a bulk file says about the record beyond its fields;
+	// nil outside bulk imports.
+	Bulk *BulkInfo `json:"-"`
 }
 
 // Normalize validates a submission and brings it to canonical form (value

@@ -45,7 +45,7 @@ func (s *Server) signalRoutes() []*Route {
 		{Method: "GET", Path: "/api/v1/signals", Summary: "The hash bank, as the caller may see it", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Signal{}, List: true,
 			Query: []string{"type", "label", "entity_id", "status", "since", "limit", "cursor"}, handler: s.listSignals},
 		{Method: "POST", Path: "/api/v1/signals", Summary: "Submit a signal: 201 new, 200 merged", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.SubmissionInput{}, Resp: ksp.Signal{}, Status: 201, handler: s.submitSignal},
-		{Method: "POST", Path: "/api/v1/signals/batch", Summary: "Submit NDJSON records; good ones are kept, bad ones reported by line", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit,
+		{Method: "POST", Path: "/api/v1/signals/batch", Summary: "Submit NDJSON records; good ones are kept, bad ones reported by line (a body that cannot be parsed to its end is refused whole, naming the line)", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit,
 			ReqType: "application/x-ndjson", Resp: ksp.BatchResult{}, BodyLimit: s.cfg.BatchBodyLimit, handler: s.submitBatch},
 		{Method: "GET", Path: "/api/v1/signals/changes", Summary: "Commit-ordered upserts and tombstones the caller may see", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ChangesBody{},
 			Query: []string{"after", "limit"}, handler: s.signalChanges},
@@ -138,10 +138,20 @@ func (s *Server) submitBatch(r *http.Request) (any, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-ndjson") && !strings.HasPrefix(ct, "application/json") {
 		return nil, invalid("Content-Type", "must be application/x-ndjson")
 	}
-	res, err := s.store.SubmitBatch(r.Context(), signalio.NDJSON(r.Body), "api:"+ksp.ActorFrom(r.Context()).AuditName())
-	if isTooLarge(err) {
+	// The body is read to its end before anything is stored: a line that
+	// cannot be parsed anywhere refuses the whole body.
+	sp, err := signalio.Spool(r.Body, "ndjson")
+	var pe *signalio.ParseError
+	switch {
+	case isTooLarge(err):
 		return nil, tooLarge()
+	case errors.As(err, &pe):
+		return nil, pe.Invalid()
+	case err != nil:
+		return nil, fmt.Errorf("read batch: %w", err)
 	}
+	defer sp.Close()
+	res, err := s.store.SubmitBatch(r.Context(), sp.Next, "api:"+ksp.ActorFrom(r.Context()).AuditName())
 	if err != nil {
 		return nil, err
 	}

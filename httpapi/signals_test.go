@@ -238,12 +238,30 @@ func TestSignalsBadInput(t *testing.T) {
 	png.Encode(&buf, small)
 	wantError(t, e.do("POST", "/api/v1/match/image", e.keys["admin"], buf.Bytes()[:buf.Len()/2]), 400, "invalid", "body")
 
-	// Bulk: good records kept, broken ones reported by line and field.
-	nd := fmt.Sprintf("%s\n{\"type\":\"pdq\"\n\n%s\n%s\n", jsonLine(submission(10, ksp.DistMembers, ksp.TLPGreen)), jsonLine(with("labels", []string{"memes"})), jsonLine(submission(11, ksp.DistMembers, ksp.TLPGreen)))
+	// Bulk: a body with a line that cannot be parsed, anywhere, is refused
+	// whole, naming the line; nothing of it is stored.
+	ten, eleven := jsonLine(submission(10, ksp.DistMembers, ksp.TLPGreen)), jsonLine(submission(11, ksp.DistMembers, ksp.TLPGreen))
+	for _, tc := range []struct {
+		name, body string
+		line       float64
+	}{
+		{"malformed JSON", ten + "\n{\"type\":\"pdq\"\n" + eleven + "\n", 2},
+		{"malformed last line", ten + "\n" + eleven + "\n{", 3},
+		{"a line over 1 MiB", ten + "\n\n{\"basis_reason\":\"" + strings.Repeat("x", 1<<20) + "\"}\n" + eleven + "\n", 3},
+	} {
+		r = e.do("POST", "/api/v1/signals/batch", e.keys["admin"], tc.body)
+		wantError(t, r, 400, "invalid", "line")
+		if f := r.json(t)["error"].(map[string]any)["fields"].([]any)[0].(map[string]any); f["line"] != tc.line {
+			t.Fatalf("%s: error names %v, want line %v", tc.name, f, tc.line)
+		}
+	}
+	// Good records kept, records that cannot be used reported by line
+	// and field (one record with two bad fields is one record).
+	nd := fmt.Sprintf("%s\n{\"type\":\"pdq\",\"colour\":\"red\",\"quality\":\"x\"}\n\n%s\n%s\n", ten, jsonLine(with("labels", []string{"memes"})), eleven)
 	r = e.do("POST", "/api/v1/signals/batch", e.keys["admin"], nd)
 	res := r.json(t)
 	rej := res["rejected"].([]any)
-	if r.status != 200 || res["created"].(float64) != 2 || len(rej) != 2 || rej[0].(map[string]any)["line"].(float64) != 2 || rej[1].(map[string]any)["line"].(float64) != 4 || rej[1].(map[string]any)["field"] != "labels" {
+	if r.status != 200 || res["created"].(float64) != 2 || len(rej) != 3 || rej[0].(map[string]any)["line"].(float64) != 2 || rej[2].(map[string]any)["line"].(float64) != 4 || rej[2].(map[string]any)["field"] != "labels" {
 		t.Fatalf("batch: %d %s", r.status, r.body)
 	}
 	r = e.do("POST", "/api/v1/signals/batch", e.keys["admin"], nd)

@@ -426,7 +426,9 @@ func (w *modelWorld) op() string {
 			case "removed":
 				s.retracted = true
 			case "relabelled":
-				s.labels = in.Labels
+				// The submission no longer says what was sent: sending it
+				// again restores the org's labels.
+				s.labels, s.sent = in.Labels, ""
 			}
 		}
 		sig.resolution, sig.resAt, sig.resSubj = in.Resolution, m.clock, subj
@@ -722,7 +724,7 @@ func (w *modelWorld) checkFeed(fail func(string, ...any), vi int) {
 // checkExport compares what may leave towards the viewer's org.
 func (w *modelWorld) checkExport(fail func(string, ...any), vi int) {
 	got := map[string]*ksp.Signal{}
-	err := w.db.ExportSignals(w.ctx[vi], nil, func(s *ksp.Signal, _ ksp.Distribution) error {
+	err := w.db.ExportSignals(w.ctx[vi], nil, func(s *ksp.Signal, _ ksp.Distribution, _ *ksp.Submission) error {
 		got[s.Value] = s
 		return nil
 	})

@@ -164,7 +164,7 @@ func testSignalVisibility(t *testing.T, open Opener) {
 				return
 			}
 			var exported []string
-			err = db.ExportSignals(vc.ctx, nil, func(s *ksp.Signal, _ ksp.Distribution) error {
+			err = db.ExportSignals(vc.ctx, nil, func(s *ksp.Signal, _ ksp.Distribution, _ *ksp.Submission) error {
 				exported = append(exported, s.ID)
 				if s.TLP == ksp.TLPRed || s.TLP == ksp.TLPAmberStrict {
 					t.Errorf("exported %s with TLP %s", s.ID, s.TLP)

@@ -63,6 +63,8 @@ func Run(t *testing.T, open Opener) {
 		{"SignalBadInput", testSignalBadInput},
 		{"SignalBatch", testSignalBatch},
 		{"SignalBatchPaths", testSignalBatchPaths},
+		{"BulkRules", testBulkRules},
+		{"ExportOwn", testExportOwn},
 		{"ChangesFollower", testChangesFollower},
 		{"ChangesPaging", testChangesPaging},
 		{"SignalFilters", testSignalFilters},

@@ -30,7 +30,7 @@ func TestImportExportSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := run(t, env, "", "import", "signals", file)
-	if code != 0 || out != "created=32 merged=0 unchanged=0 rejected=3\n" {
+	if code != 1 || out != "created=32 merged=0 unchanged=0 rejected=3\n" {
 		t.Fatalf("import: %d %q %q", code, out, errs)
 	}
 	for _, want := range []string{"line 32: value:", "line 33: labels:", "line 34: quality:"} {
@@ -39,7 +39,7 @@ func TestImportExportSignals(t *testing.T) {
 		}
 	}
 	code, out, _ = run(t, env, "", "import", "signals", file)
-	if code != 0 || out != "created=0 merged=0 unchanged=32 rejected=3\n" {
+	if code != 1 || out != "created=0 merged=0 unchanged=32 rejected=3\n" {
 		t.Fatalf("re-import: %d %q", code, out)
 	}
 	// A bad header is refused before anything is written.
@@ -62,16 +62,15 @@ func TestImportExportSignals(t *testing.T) {
 		t.Fatalf("record %s: %v", lines[0], err)
 	}
 	code, out, _ = run(t, env, "", "export", "signals", "--format", "csv", "--since", "2999-01-01")
-	if code != 0 || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "signal_id,type,value") {
+	if code != 0 || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "signal_id,own,type,value") {
 		t.Fatalf("export since the future: %d %q", code, out)
 	}
-	// An export imports again: the exporting org's own submissions are
-	// updated (the export states its origin as the basis reason), so they
-	// count as merged.
+	// An export imports again, unchanged: it carries the exporting org's
+	// own submissions exactly.
 	code, out, _ = run(t, env, "", "export", "signals", "--format", "csv")
 	exp := filepath.Join(dir, "export.csv")
 	os.WriteFile(exp, []byte(out), 0o600)
-	if code, out, errs := run(t, env, "", "import", "signals", exp); code != 0 || out != "created=0 merged=30 unchanged=0 rejected=0\n" {
+	if code, out, errs := run(t, env, "", "import", "signals", exp); code != 0 || out != "created=0 merged=0 unchanged=30 rejected=0\n" {
 		t.Fatalf("re-import of export: %d %q %q", code, out, errs)
 	}
 	if code, _, errs := run(t, env, "", "import", "signals", "--org", "00000000-0000-7000-8000-0000000000ff", file); code != 2 || !strings.Contains(errs, "no such organisation") {

@@ -45,6 +45,7 @@ Commands:
   admin create-staff    create a staff account
   hash                  hash files: PDQ for images, MD5 and SHA-256 for all
   scan PATH...          hash every file under the paths and match them against the hash bank
+  orgs                  list the organisations (id, slug, kind, status, name)
   import signals FILE   bulk-load signals from CSV or NDJSON
   export signals        write what an organisation may export, as CSV or NDJSON
   audit verify          verify the tamper-evident audit chain
@@ -92,6 +93,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.importCmd(ctx, rest)
 	case "export":
 		err = m.exportCmd(ctx, rest)
+	case "orgs":
+		err = m.orgsCmd(ctx, rest)
 	default:
 		fmt.Fprintf(m.Stderr, "ksp: unknown command %q\n\n%s", cmd, usage)
 		return 2

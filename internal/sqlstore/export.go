@@ -6,8 +6,10 @@ import (
 	"github.com/kspplatform/ksp"
 )
 
-// ExportSignals streams what may leave towards the actor's org.
-func (db *DB) ExportSignals(ctx context.Context, since *ksp.Time, fn func(*ksp.Signal, ksp.Distribution) error) error {
+// ExportSignals streams what may leave towards the actor's org. The org's
+// own submission goes with a signal when it is active and may itself
+// leave, so that the export can carry it exactly.
+func (db *DB) ExportSignals(ctx context.Context, since *ksp.Time, fn func(*ksp.Signal, ksp.Distribution, *ksp.Submission) error) error {
 	a, err := requireActor(ctx)
 	if err != nil {
 		return err
@@ -21,6 +23,10 @@ func (db *DB) ExportSignals(ctx context.Context, since *ksp.Time, fn func(*ksp.S
 		if sig == nil || (since != nil && sig.LastSeen.Before(since.Time)) {
 			return nil
 		}
-		return fn(sig, dist)
+		own := st.SubmissionOf(v.OrgID)
+		if own != nil && (own.Retracted != nil || !ksp.MayLeave(own.Sharing(), v.OrgID)) {
+			own = nil
+		}
+		return fn(sig, dist, own)
 	})
 }

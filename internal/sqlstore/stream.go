@@ -288,8 +288,9 @@ func (db *DB) ScanIndex(ctx context.Context, scan ksp.IndexScan) (*ksp.IndexFact
 }
 
 // streamStates calls fn for every signal in id order, in one pass over
-// signals joined with submissions, with everything but basis reasons and
-// policy versions (the export's needs).
+// signals joined with submissions, with everything an export needs (the
+// exporting org's own submissions go out whole, basis reason and policy
+// version included).
 func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error) error {
 	f, err := db.readFacts(ctx, true)
 	if err != nil {
@@ -310,17 +311,20 @@ func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error)
 		return fn(st)
 	}
 	err = db.each(ctx, `SELECT sig.id, sig.type, sig.value, sig.created_at, sig.resolution, sig.resolved_at, sig.resolved_labels,
-		s.id, s.org_id, s.distribution, s.tlp, s.quality, s.content_type, s.labels, s.basis, s.entity_id, s.incident_id, s.severity, s.flags, s.created_at, s.updated_at, s.retracted_at
+		s.id, s.org_id, s.distribution, s.tlp, s.quality, s.content_type, s.labels, s.basis, s.entity_id, s.incident_id, s.severity, s.flags, s.created_at, s.updated_at, s.retracted_at,
+		s.basis_reason, s.policy_version
 		FROM signals sig JOIN submissions s ON s.signal_id = sig.id ORDER BY sig.id`, nil, func(rows *sql.Rows) error {
 		var (
 			sigID, typ, value, resolution                            string
 			sigCreated, created, updated                             int64
 			resolvedAt, quality, retracted                           sql.NullInt64
 			resolvedLabels, dist, tlp, ctype, labels, basis, sev, fl sql.RawBytes
+			policy                                                   sql.RawBytes
 			s                                                        ksp.Submission
 		)
 		if err := rows.Scan(&sigID, &typ, &value, &sigCreated, &resolution, &resolvedAt, &resolvedLabels,
-			&s.ID, &s.OrgID, &dist, &tlp, &quality, &ctype, &labels, &basis, &s.EntityID, &s.IncidentID, &sev, &fl, &created, &updated, &retracted); err != nil {
+			&s.ID, &s.OrgID, &dist, &tlp, &quality, &ctype, &labels, &basis, &s.EntityID, &s.IncidentID, &sev, &fl, &created, &updated, &retracted,
+			&s.BasisReason, &policy); err != nil {
 			return err
 		}
 		if cur == nil || cur.ID != sigID {
@@ -342,7 +346,7 @@ func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error)
 		o := f.orgs[s.OrgID]
 		s.SignalID, s.OrgName, s.OrgKind, s.OrgNamed = sigID, o.name, o.kind, o.named
 		s.Distribution, s.TLP = ksp.Distribution(intern(dist)), ksp.TLP(intern(tlp))
-		s.ContentType, s.Basis, s.Severity = intern(ctype), intern(basis), intern(sev)
+		s.ContentType, s.Basis, s.Severity, s.PolicyVersion = intern(ctype), intern(basis), intern(sev), intern(policy)
 		if quality.Valid {
 			q := int(quality.Int64)
 			s.Quality = &q

@@ -2,62 +2,81 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
-	"strings"
 
 	"github.com/kspplatform/ksp"
 )
 
-// submitOne stores one normalised submission inside tx. seq is the change
-// sequence to use (0: take one). It reports created (a new signal for this
-// viewer), unchanged, and the signal id.
-func (tx *Tx) submitOne(a *ksp.Actor, in *ksp.SubmissionInput, seq int64) (created, unchanged bool, signalID string, newSignal bool, err error) {
-	digest := digestOf(in)
+// submitOpts says how submitOne treats a record.
+type submitOpts struct {
+	// seq is the change sequence to use (0: take one).
+	seq int64
+	// bulk marks a record of a bulk import: its audience is checked here,
+	// and it may not widen the sharing of the org's existing submission.
+	bulk bool
+}
+
+// submitOne stores one submission inside tx. in is normalised, except a
+// partial bulk record (in.Partial), whose type and value alone are: it
+// takes the stored values of the org's existing submission for the fields
+// it lacks, then is normalised here. A record that cannot be stored is an
+// EINVALID *ksp.Error, returned before anything is written. It reports
+// created (a new signal for this viewer), unchanged, and the signal id.
+func (tx *Tx) submitOne(a *ksp.Actor, in *ksp.SubmissionInput, opts submitOpts) (created, unchanged bool, signalID string, newSignal bool, err error) {
 	err = tx.queryRow(`SELECT id FROM signals WHERE type = ? AND value = ?`, in.Type, in.Value).Scan(&signalID)
 	switch {
 	case isNoRows(err):
-		signalID = ksp.NewRandomID()
-		if _, err = tx.exec(`INSERT INTO signals (id, type, value, created_at) VALUES (?, ?, ?, ?)`, signalID, in.Type, in.Value, micros(tx.now)); err != nil {
-			return false, false, "", false, fmt.Errorf("insert signal: %w", err)
-		}
-		created, newSignal = true, true
+		newSignal = true
 	case err != nil:
 		return false, false, "", false, fmt.Errorf("find signal: %w", err)
 	}
 	var before *ksp.SignalState
+	var old *ksp.Submission
 	if !newSignal {
 		before, err = tx.db.loadState(tx.ctx, tx, signalID)
 		if err != nil {
 			return false, false, "", false, err
 		}
 		created = before.View(a.Viewer(), false) == nil
+		old = before.SubmissionOf(a.OrgID)
 	}
-	var old *ksp.Submission
-	if before != nil {
-		for _, s := range before.Submissions {
-			if s.OrgID == a.OrgID {
-				old = s
+	if in.Partial() {
+		in.KeepStored(old)
+		in.Bulk.Absent = nil
+		var f ksp.Fields
+		in.Normalize(&f)
+		if err := f.Err(); err != nil {
+			return false, false, "", false, err
+		}
+	}
+	if opts.bulk {
+		if err := tx.checkAudience(in.Audience); err != nil {
+			return false, false, "", false, err
+		}
+		if old != nil {
+			if err := ksp.Widening(old.Sharing(), ksp.Sharing{Distribution: in.Distribution, TLP: in.TLP, Audience: in.Audience}).Err(); err != nil {
+				return false, false, "", false, err
 			}
 		}
 	}
-	if old != nil {
-		var oldDigest string
-		if err := tx.queryRow(`SELECT digest FROM submissions WHERE id = ?`, old.ID).Scan(&oldDigest); err != nil {
-			return false, false, "", false, fmt.Errorf("find submission: %w", err)
-		}
-		if oldDigest == digest && old.Retracted == nil {
-			return false, true, signalID, false, nil
-		}
+	if old != nil && old.Retracted == nil && sameSubmission(in, old) {
+		return false, true, signalID, false, nil
 	}
+	if newSignal {
+		signalID = ksp.NewRandomID()
+		if _, err = tx.exec(`INSERT INTO signals (id, type, value, created_at) VALUES (?, ?, ?, ?)`, signalID, in.Type, in.Value, micros(tx.now)); err != nil {
+			return false, false, "", false, fmt.Errorf("insert signal: %w", err)
+		}
+		created = true
+	}
+	seq := opts.seq
 	if seq == 0 {
 		if seq, err = tx.nextSeq("changes"); err != nil {
 			return false, false, "", false, err
 		}
 	}
+	digest := digestOf(in)
 	var quality any
 	if in.Quality != nil {
 		quality = *in.Quality
@@ -100,6 +119,17 @@ func (tx *Tx) submitOne(a *ksp.Actor, in *ksp.SubmissionInput, seq int64) (creat
 	return created, false, signalID, newSignal, nil
 }
 
+// sameSubmission reports whether the normalised in says exactly what the
+// stored submission says, field by field (the digest column says the same
+// for rows written since it was introduced; this does not depend on it).
+func sameSubmission(in *ksp.SubmissionInput, old *ksp.Submission) bool {
+	qualityEq := (in.Quality == nil) == (old.Quality == nil) && (in.Quality == nil || *in.Quality == *old.Quality)
+	return qualityEq && in.ContentType == old.ContentType && slices.Equal(in.Labels, old.Labels) && in.Basis == old.Basis &&
+		in.EntityID == old.EntityID && in.IncidentID == old.IncidentID && in.BasisReason == old.BasisReason && in.Severity == old.Severity &&
+		slices.Equal(in.Flags, old.Flags) && in.Distribution == old.Distribution && in.TLP == old.TLP && slices.Equal(in.Audience, old.Audience) &&
+		in.PolicyVersion == old.PolicyVersion
+}
+
 // recipientView is the viewer whose view of an object goes into an event:
 // a recipient that is not the owner (so owner-only details stay out), or the
 // owner when only the owner may see it.
@@ -120,17 +150,19 @@ func (db *DB) Submit(ctx context.Context, in ksp.SubmissionInput) (*ksp.SubmitRe
 		return nil, err
 	}
 	var f ksp.Fields
+	refuseRedacted(&in, &f)
 	in.Normalize(&f)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
+	in.Bulk = nil
 	res := &ksp.SubmitResult{}
 	var signalID string
 	err = db.write(ctx, func(tx *Tx) error {
 		if err := tx.checkAudience(in.Audience); err != nil {
 			return err
 		}
-		created, unchanged, id, newSignal, err := tx.submitOne(a, &in, 0)
+		created, unchanged, id, newSignal, err := tx.submitOne(a, &in, submitOpts{})
 		if err != nil {
 			return err
 		}
@@ -160,330 +192,11 @@ func (db *DB) Submit(ctx context.Context, in ksp.SubmissionInput) (*ksp.SubmitRe
 	return res, err
 }
 
-// BulkRow is a record of SubmitBatch's fast path: a value no signal has
-// yet, appearing once in its batch, so that storing it is two plain inserts
-// (the signal, the org's first submission) and its audience rows. IDs,
-// digest and change sequence are already assigned.
-type BulkRow struct {
-	SignalID, SubmissionID string
-	// Digest is the submission's digest column (unchanged detection).
-	Digest string
-	// ChangeSeq is the submission's position in the "changes" sequence,
-	// reserved by the batch.
-	ChangeSeq int64
-	In        *ksp.SubmissionInput
+// refuseRedacted records a value that is the placeholder shown in place of
+// a value the viewer may not see: it names no content, and storing it
+// would make a bogus signal of it.
+func refuseRedacted(in *ksp.SubmissionInput, f *ksp.Fields) {
+	if ksp.IsRedacted(in.Value) {
+		f.Add("value", "redacted: a placeholder shown in place of a value the exporter could not see, never a value to submit")
+	}
 }
-
-// BulkWriter stores the fast-path rows of one batch inside its write
-// transaction tx, for org orgID at time now (Unix microseconds). conn is
-// the connection tx runs on, so that a writer can reach the driver (COPY).
-type BulkWriter func(ctx context.Context, conn *sql.Conn, tx *sql.Tx, orgID string, now int64, rows []BulkRow) error
-
-// SubmitBatch stores bulk records in transactions of DefaultBatchSize records:
-// each good record is kept, each bad one reported by line and field. One
-// audit event per batch carries source (e.g. the file's SHA-256).
-func (db *DB) SubmitBatch(ctx context.Context, next func() (int, *ksp.SubmissionInput, error), source string) (*ksp.BatchResult, error) {
-	return db.SubmitBatchWith(ctx, next, source, nil)
-}
-
-// SubmitBatchWith is SubmitBatch with the adapter's writer for the fast
-// path (nil: multi-row INSERTs, which every dialect accepts).
-//
-// Each batch is one write transaction. It reserves one change sequence per
-// record, then classifies the batch with one query per value type: a value
-// that is new and appears once in the batch goes to w (created); a value
-// whose existing submission by the org has the same digest and is not
-// retracted is unchanged; everything else (values repeated within the
-// batch, existing signals the org adds to or changes) goes through the
-// same per-record path as Submit, in line order, so merges, narrowing
-// tombstones, status refreshes and created-vs-merged visibility are decided
-// in one place. The two groups never share a value, so doing the fast
-// group first changes no outcome.
-func (db *DB) SubmitBatchWith(ctx context.Context, next func() (int, *ksp.SubmissionInput, error), source string, w BulkWriter) (*ksp.BatchResult, error) {
-	a, err := submitter(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if w == nil {
-		w = db.insertNew
-	}
-	res := &ksp.BatchResult{Rejected: []ksp.FieldError{}}
-	batchSize := db.batchSize
-	if batchSize <= 0 {
-		batchSize = DefaultBatchSize
-	}
-	batch := make([]batchRec, 0, batchSize)
-	batchNo := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		batchNo++
-		var created, merged, unchanged int
-		var rejected []ksp.FieldError
-		err := db.writeOn(ctx, true, func(conn *sql.Conn, tx *Tx) error {
-			created, merged, unchanged, rejected = 0, 0, 0, nil
-			var first int64
-			if err := tx.queryRow(`UPDATE counters SET value = value + ? WHERE name = 'changes' RETURNING value`, len(batch)).Scan(&first); err != nil {
-				return fmt.Errorf("reserve change sequence: %w", err)
-			}
-			first -= int64(len(batch))
-			fast, slow, unch, rej, err := tx.classify(a.OrgID, batch, first)
-			if err != nil {
-				return err
-			}
-			unchanged, rejected = unch, rej
-			if len(fast) > 0 {
-				if err := w(ctx, conn, tx.Tx, a.OrgID, micros(tx.now), fast); err != nil {
-					return fmt.Errorf("store new signals: %w", err)
-				}
-				created += len(fast)
-			}
-			for _, i := range slow {
-				r := batch[i]
-				if err := tx.checkAudience(r.in.Audience); err != nil {
-					var ke *ksp.Error
-					if !errors.As(err, &ke) {
-						return err
-					}
-					rejected = append(rejected, ksp.FieldError{Line: r.line, Field: "audience", Reason: ke.Fields[0].Reason})
-					continue
-				}
-				c, u, _, _, err := tx.submitOne(a, r.in, first+int64(i)+1)
-				switch {
-				case err != nil:
-					return fmt.Errorf("line %d: %w", r.line, err)
-				case u:
-					unchanged++
-				case c:
-					created++
-				default:
-					merged++
-				}
-			}
-			if created+merged == 0 {
-				return nil
-			}
-			return tx.audit("signal.batch", fmt.Sprintf("batch:%d", batchNo), a.OrgID, map[string]any{"source": source, "created": created, "merged": merged, "unchanged": unchanged, "first_line": batch[0].line, "last_line": batch[len(batch)-1].line})
-		})
-		if err != nil {
-			return err
-		}
-		res.Created += created
-		res.Merged += merged
-		res.Unchanged += unchanged
-		res.Rejected = append(res.Rejected, rejected...)
-		batch = batch[:0]
-		return nil
-	}
-	for {
-		line, in, err := next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var ke *ksp.Error
-			if errors.As(err, &ke) && ke.Code == ksp.EINVALID {
-				for _, fe := range ke.Fields {
-					fe.Line = line
-					res.Rejected = append(res.Rejected, fe)
-				}
-				continue
-			}
-			return res, err
-		}
-		var f ksp.Fields
-		in.Normalize(&f)
-		if len(f) > 0 {
-			for _, fe := range f {
-				fe.Line = line
-				res.Rejected = append(res.Rejected, fe)
-			}
-			continue
-		}
-		batch = append(batch, batchRec{line, in})
-		if len(batch) == batchSize {
-			if err := flush(); err != nil {
-				return res, err
-			}
-		}
-	}
-	err = flush()
-	// Records rejected while reading and while storing, in line order.
-	slices.SortStableFunc(res.Rejected, func(x, y ksp.FieldError) int { return x.Line - y.Line })
-	return res, err
-}
-
-// batchRec is one normalised bulk record and its line.
-type batchRec struct {
-	line int
-	in   *ksp.SubmissionInput
-}
-
-// classify sorts a batch (see SubmitBatchWith): fast rows with their change
-// sequences (first+index+1), indexes of records for the per-record path,
-// the unchanged count and audience rejections of fast-path candidates.
-func (tx *Tx) classify(orgID string, batch []batchRec, first int64) (fast []BulkRow, slow []int, unchanged int, rejected []ksp.FieldError, err error) {
-	type key struct{ typ, value string }
-	count := make(map[key]int, len(batch))
-	byType := map[string][]any{}
-	var audience []any
-	for _, r := range batch {
-		k := key{r.in.Type, r.in.Value}
-		if count[k]++; count[k] == 1 {
-			byType[k.typ] = append(byType[k.typ], k.value)
-		}
-		for _, o := range r.in.Audience {
-			audience = append(audience, o)
-		}
-	}
-	type known struct {
-		digest    sql.NullString
-		retracted bool
-	}
-	existing := map[key]known{}
-	for typ, values := range byType {
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(values)), ",")
-		// Correlated subqueries rather than a join: each is one probe of
-		// the (signal_id, org_id) index, whatever the planner believes of
-		// the table sizes (a join planned on stale statistics during a
-		// large load scanned every submission of the org, per batch).
-		rows, err := tx.query(`SELECT sig.value,
-			(SELECT s.digest FROM submissions s WHERE s.signal_id = sig.id AND s.org_id = ?),
-			(SELECT s.retracted_at IS NOT NULL FROM submissions s WHERE s.signal_id = sig.id AND s.org_id = ?)
-			FROM signals sig WHERE sig.type = ? AND sig.value IN (`+ph+`)`, append([]any{orgID, orgID, typ}, values...)...)
-		if err != nil {
-			return nil, nil, 0, nil, fmt.Errorf("find signals: %w", err)
-		}
-		for rows.Next() {
-			var v string
-			var kn known
-			var retracted sql.NullBool
-			if err := rows.Scan(&v, &kn.digest, &retracted); err != nil {
-				rows.Close()
-				return nil, nil, 0, nil, fmt.Errorf("find signals: %w", err)
-			}
-			kn.retracted = retracted.Bool
-			existing[key{typ, v}] = kn
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, 0, nil, fmt.Errorf("find signals: %w", err)
-		}
-	}
-	orgs := map[string]bool{}
-	if len(audience) > 0 {
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(audience)), ",")
-		rows, err := tx.query(`SELECT id FROM orgs WHERE id IN (`+ph+`)`, audience...)
-		if err != nil {
-			return nil, nil, 0, nil, fmt.Errorf("check audience: %w", err)
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, nil, 0, nil, fmt.Errorf("check audience: %w", err)
-			}
-			orgs[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, 0, nil, fmt.Errorf("check audience: %w", err)
-		}
-	}
-	fast = make([]BulkRow, 0, len(batch))
-next:
-	for i, r := range batch {
-		k := key{r.in.Type, r.in.Value}
-		if count[k] > 1 {
-			slow = append(slow, i)
-			continue
-		}
-		for _, o := range r.in.Audience {
-			if !orgs[o] {
-				rejected = append(rejected, ksp.FieldError{Line: r.line, Field: "audience", Reason: "unknown organisation " + o})
-				continue next
-			}
-		}
-		digest := digestOf(r.in)
-		if kn, ok := existing[k]; ok {
-			if kn.digest.Valid && kn.digest.String == digest && !kn.retracted {
-				unchanged++
-			} else {
-				slow = append(slow, i)
-			}
-			continue
-		}
-		fast = append(fast, BulkRow{SignalID: ksp.NewRandomID(), SubmissionID: ksp.NewID(), Digest: digest, ChangeSeq: first + int64(i) + 1, In: r.in})
-	}
-	return fast, slow, unchanged, rejected, nil
-}
-
-// SubmissionColumns are the columns of a new submission, in the order of
-// SubmissionValues.
-var SubmissionColumns = []string{"id", "signal_id", "org_id", "owner_org_id", "distribution", "tlp", "quality", "content_type", "labels", "label_bits", "basis", "entity_id", "incident_id", "basis_reason", "severity", "flags", "policy_version", "digest", "created_at", "updated_at", "change_seq"}
-
-// SubmissionValues returns the values of r's submission by orgID at now,
-// in the order of SubmissionColumns, as Submit stores them.
-func SubmissionValues(r *BulkRow, orgID string, now int64) []any {
-	in := r.In
-	var quality any
-	if in.Quality != nil {
-		quality = *in.Quality
-	}
-	return []any{r.SubmissionID, r.SignalID, orgID, orgID, string(in.Distribution), string(in.TLP), quality, in.ContentType, mustJSON(in.Labels), int(ksp.LabelMask(in.Labels)), in.Basis, in.EntityID, in.IncidentID, in.BasisReason, in.Severity, mustJSON(in.Flags), in.PolicyVersion, r.Digest, now, now, r.ChangeSeq}
-}
-
-// insertNew is the portable BulkWriter: multi-row INSERTs of at most
-// insertChunk rows, each statement prepared once per batch.
-func (db *DB) insertNew(ctx context.Context, _ *sql.Conn, tx *sql.Tx, orgID string, now int64, rows []BulkRow) error {
-	type table struct {
-		head string
-		cols int
-		vals func(r *BulkRow) []any
-	}
-	tables := []table{
-		{`INSERT INTO signals (id, type, value, created_at) VALUES `, 4, func(r *BulkRow) []any { return []any{r.SignalID, r.In.Type, r.In.Value, now} }},
-		{`INSERT INTO submissions (` + strings.Join(SubmissionColumns, ", ") + `) VALUES `, len(SubmissionColumns), func(r *BulkRow) []any { return SubmissionValues(r, orgID, now) }},
-	}
-	for _, t := range tables {
-		per := max(1, insertParams/t.cols)
-		tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", t.cols), ",") + ")"
-		stmts := map[int]*sql.Stmt{}
-		for start := 0; start < len(rows); start += per {
-			chunk := rows[start:min(start+per, len(rows))]
-			st := stmts[len(chunk)]
-			if st == nil {
-				var err error
-				q := db.rebind(t.head + strings.TrimSuffix(strings.Repeat(tuple+",", len(chunk)), ","))
-				if st, err = tx.PrepareContext(ctx, q); err != nil {
-					return err
-				}
-				defer st.Close()
-				stmts[len(chunk)] = st
-			}
-			args := make([]any, 0, len(chunk)*t.cols)
-			for i := range chunk {
-				args = append(args, t.vals(&chunk[i])...)
-			}
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return err
-			}
-		}
-	}
-	for i := range rows {
-		r := &rows[i]
-		if r.In.Distribution != ksp.DistAudience {
-			continue
-		}
-		for _, o := range r.In.Audience {
-			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO audiences (item_id, org_id) VALUES (?, ?) ON CONFLICT DO NOTHING`), r.SubmissionID, o); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// insertParams bounds the placeholders of one multi-row INSERT.
-const insertParams = 800
