@@ -88,7 +88,7 @@ func seedBank(t *testing.T, path string) *storetest.Fixture {
 	}
 	pii(start, "https://social.example/users/someone-private")
 	pii(plat, "https://social.example/users/someone-else")
-	govOnly := submit(gov, ksp.SubmissionInput{Type: ksp.TypeMD5, Value: strings.Repeat("0d", 16), ContentType: "video", Labels: []string{"attack_content"}})
+	govOnly := submit(gov, ksp.SubmissionInput{Type: ksp.TypeMD5, Value: strings.Repeat("0d", 16), ContentType: "video", Labels: []string{"attack_content"}, Basis: "branded_publication"})
 	if govOnly.Actionable {
 		t.Fatal("a government-only signal is actionable")
 	}

@@ -146,7 +146,7 @@ func TestImportRules(t *testing.T) {
 	}
 	// own=false rows are counted unchanged and never stored.
 	before := countSignals(t, db)
-	code, out, _ = imp("foreign.csv", "own,type,value,content_type,labels\n"+fmt.Sprintf("false,pdq,%s,photo,propaganda\nfalse,url,https://x.example/…,url,propaganda\ntrue,pdq,%s,photo,propaganda\n", v(7), v(8)))
+	code, out, _ = imp("foreign.csv", "own,type,value,content_type,labels,basis\n"+fmt.Sprintf("false,pdq,%s,photo,propaganda,\nfalse,url,https://x.example/…,url,propaganda,\ntrue,pdq,%s,photo,propaganda,branded_publication\n", v(7), v(8)))
 	if code != 0 || out != "created=1 merged=0 unchanged=2 rejected=0\n" || countSignals(t, db) != before+1 {
 		t.Fatalf("own=false rows: %d %q, %d signals after %d", code, out, countSignals(t, db), before)
 	}
