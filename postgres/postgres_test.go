@@ -2,9 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/kspplatform/ksp/internal/sqlstore"
 	"github.com/kspplatform/ksp/postgres"
 	"github.com/kspplatform/ksp/postgres/pgtest"
 	"github.com/kspplatform/ksp/storetest"
@@ -58,4 +61,16 @@ func TestPing(t *testing.T) {
 	if err := db.Ping(ctx); err == nil {
 		t.Fatal("ping of a closed store succeeded")
 	}
+}
+
+// TestUpgrade applies the migrations to a database the previous release
+// left, with data in it (storetest.RunUpgrade).
+func TestUpgrade(t *testing.T) {
+	sdb, err := sql.Open("pgx", pgtest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlstore.New(sdb, postgres.Dialect, nil, nil)
+	t.Cleanup(func() { db.Close() })
+	storetest.RunUpgrade(t, db)
 }

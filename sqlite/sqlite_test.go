@@ -109,3 +109,17 @@ func TestPing(t *testing.T) {
 		})
 	}
 }
+
+// TestUpgrade applies the migrations to a database the previous release
+// left, with data in it (storetest.RunUpgrade).
+func TestUpgrade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	sdb, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb.SetMaxOpenConns(1)
+	db := sqlstore.New(sdb, sqlite.Dialect, nil, nil)
+	t.Cleanup(func() { db.Close() })
+	storetest.RunUpgrade(t, db)
+}
