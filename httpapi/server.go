@@ -5,6 +5,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"log/slog"
 	"net"
 	"net/http"
@@ -187,6 +189,7 @@ func (s *Server) wrap(rt *Route) http.Handler {
 	name := rt.Method + " " + rt.Path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		noStoreNoSniff(w.Header()) // raw routes too (OpenAPI, streams)
 		sw := &statusWriter{ResponseWriter: w}
 		actor, err := s.serve(sw, r, rt)
 		if err != nil {
@@ -370,16 +373,31 @@ func (s *Server) Health(mux *http.ServeMux) {
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
 		addr, _ := netip.ParseAddr(host)
-		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		tok, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !bearer {
+			tok = ""
+		}
 		// Behind a proxy every request looks local: the proxy's own
 		// forwarded header disqualifies the loopback shortcut.
 		local := addr.Unmap().IsLoopback() && r.Header.Get("X-Forwarded-For") == ""
-		if !local && (s.cfg.MetricsToken == "" || tok != s.cfg.MetricsToken) {
+		if !local && !tokenMatches(tok, s.cfg.MetricsToken) {
 			writeError(w, r, s.log, ksp.Errorf(ksp.EFORBIDDEN, "metrics are served to loopback clients or with --metrics-token"))
 			return
 		}
 		metrics.ServeHTTP(w, r)
 	})
+}
+
+// tokenMatches compares a presented token with the configured one in time
+// that depends on neither: both are hashed first, so even their lengths do
+// not show. No token is configured when want is empty, and then nothing
+// matches.
+func tokenMatches(got, want string) bool {
+	if want == "" {
+		return false
+	}
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
 func typeName(v any) string {
