@@ -129,16 +129,19 @@ func (b *MemoryBudget) busy(n, used int64) error {
 	return fmt.Errorf("%w: %s needed, %s of %s in use", ErrBusy, mib(n), mib(used), mib(b.limit))
 }
 
-// hold acquires n bytes and returns the function that releases them. A nil
-// budget bounds nothing.
-func (b *MemoryBudget) hold(n int64) (release func(), err error) {
+// Reserve takes n bytes from the budget, waiting as a decode does, and
+// returns the function that gives them back (call it once). Decodes reserve
+// their DecodeCost this way; other memory-hungry work on the same machine
+// can share the budget through it too. A nil budget bounds nothing.
+func (b *MemoryBudget) Reserve(n int64) (release func(), err error) {
 	if b == nil {
 		return func() {}, nil
 	}
 	if err := b.acquire(n); err != nil {
 		return nil, err
 	}
-	return func() { b.release(n) }, nil
+	var once sync.Once
+	return func() { once.Do(func() { b.release(n) }) }, nil
 }
 
 // release gives back n bytes taken by acquire.

@@ -287,7 +287,7 @@ func hashImage(data []byte, opts Options, res *Result) error {
 	}
 	popts := pdq.Options{FullResolution: opts.FullResolution}
 	if s := fastScale(format, data, cfg, opts); s > 1 {
-		release, err := opts.Memory.hold(scaledJPEGCost(data, cfg, s))
+		release, err := opts.Memory.Reserve(scaledJPEGCost(data, cfg, s))
 		if err != nil {
 			return err
 		}
@@ -298,7 +298,7 @@ func hashImage(data []byte, opts Options, res *Result) error {
 			return nil
 		}
 	}
-	release, err := opts.Memory.hold(fullDecodeCost(format, data, cfg, opts))
+	release, err := opts.Memory.Reserve(fullDecodeCost(format, data, cfg, opts))
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/filehash"
 )
 
 // Config holds the API's settings.
@@ -45,6 +46,11 @@ type Config struct {
 	// bounds their decoded size (default 100 megapixels).
 	MaxImageBytes int64
 	MaxPixels     int64
+	// DecodeBudget bounds the memory of concurrent image decodes; an
+	// upload that waits out its wait for a share is 503 unavailable. Share
+	// one with the web interface. Nil: a budget of
+	// filehash.DefaultDecodeMemory for this server alone.
+	DecodeBudget *filehash.MemoryBudget
 	// BatchBodyLimit bounds bulk submissions (default 256 MiB).
 	BatchBodyLimit int64
 }
@@ -117,6 +123,9 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) *Server {
 	if cfg.ApplyPerHour == 0 {
 		cfg.ApplyPerHour = 10
 	}
+	if cfg.DecodeBudget == nil {
+		cfg.DecodeBudget = filehash.NewMemoryBudget(filehash.DefaultDecodeMemory, filehash.DefaultDecodeWait)
+	}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -125,7 +134,11 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) *Server {
 		applyRL: newLimiter(cfg.ApplyPerHour/3600, cfg.ApplyPerHour), reg: prometheus.NewRegistry()}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ksp_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.dur = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ksp_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
-	s.reg.MustRegister(s.reqs, s.dur, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s.reg.MustRegister(s.reqs, s.dur, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ksp_image_decode_memory_bytes", Help: "Memory held by image decodes now, as charged to the decode budget."},
+			func() float64 { return float64(cfg.DecodeBudget.InUse()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ksp_image_decode_memory_limit_bytes", Help: "Size of the image decode budget (--decode-memory)."},
+			func() float64 { return float64(cfg.DecodeBudget.Limit()) }))
 	s.routes = append(s.routeTable(), s.signalRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
