@@ -226,7 +226,15 @@ func jpegCost(data []byte, cfg image.Config, px int64) int64 {
 	if f.progressive {
 		cost += 4 * planes
 	}
-	if f.n == 4 || cfg.ColorModel == color.RGBAModel {
+	model := cfg.ColorModel
+	if model == nil && f.n == 3 {
+		// The dimensions came from the reduced-scale decoder's header
+		// reader; whether image/jpeg takes the file for RGB is its call.
+		if c, err := codecs["jpeg"].decodeConfig(bytes.NewReader(data)); err == nil {
+			model = c.ColorModel
+		}
+	}
+	if f.n == 4 || model == color.RGBAModel {
 		cost += 4 * px
 	}
 	return cost

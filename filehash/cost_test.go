@@ -140,6 +140,12 @@ func TestDecodeCostDeclared(t *testing.T) {
 	if c, err := DecodeCost(grey, Options{}); c != want || err != nil {
 		t.Errorf("DecodeCost(1001×1001 grey JPEG, reduced scale) = %d, %v; want %d", c, err, want)
 	}
+	// Dimensions from the reduced-scale decoder's header reader carry no
+	// colour model: whether image/jpeg decodes to RGB is still asked.
+	rgb := jpegDeclaring(0xc0, 1000, 1000, 0, 0x11, 0x11, 0x11)
+	if c := imageCost("jpeg", rgb, image.Config{Width: 1000, Height: 1000}); c != 7*mp {
+		t.Errorf("cost of an RGB JPEG without its colour model: %d, want %d", c, 7*mp)
+	}
 	if c, err := DecodeCost([]byte("not an image"), Options{}); c != 0 || err != nil {
 		t.Errorf("DecodeCost(not an image) = %d, %v", c, err)
 	}
