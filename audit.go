@@ -1,16 +1,12 @@
 package ksp
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // AuditEvent is one link of the tamper-evident audit chain.
@@ -70,10 +66,14 @@ func (e *AuditEvent) ComputeHash() (string, error) {
 // DetailsDigest returns the digest under which details are stored: SHA-256 of
 // their canonical JSON, or "" when there are none.
 func DetailsDigest(details map[string]any) (string, error) {
+	return detailsDigest(details, false)
+}
+
+func detailsDigest(details map[string]any, legacyFFFD bool) (string, error) {
 	if len(details) == 0 {
 		return "", nil
 	}
-	c, err := CanonicalJSON(details)
+	c, err := canonicalJSON(details, legacyFFFD)
 	if err != nil {
 		return "", err
 	}
@@ -81,129 +81,21 @@ func DetailsDigest(details map[string]any) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// CanonicalJSON encodes v per RFC 8785 for the value kinds KSP hashes: maps
-// with string keys, slices, strings, booleans, nil and integers (floats are
-// refused: the chain never needs them and their canonical form is subtle).
-func CanonicalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	if err := writeCanonical(&b, v); err != nil {
-		return nil, err
+// NewAuditEvent builds the next event of the chain, but for Seq, PrevHash
+// and Hash, which the store sets under its lock. It returns the details to
+// store beside the chain: a copy of details made valid UTF-8, so that they
+// still match their digest after the round trip through the store's JSON.
+// The event's own strings are made valid UTF-8 too, for stores that refuse
+// anything else.
+func NewAuditEvent(t Time, actor, orgID, action, object string, details map[string]any) (*AuditEvent, map[string]any, error) {
+	details = ValidUTF8Details(details)
+	digest, err := DetailsDigest(details)
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit %s: details: %w", action, err)
 	}
-	return b.Bytes(), nil
-}
-
-func writeCanonical(b *bytes.Buffer, v any) error {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(x))
-	case string:
-		writeCanonicalString(b, x)
-	case int:
-		return writeCanonicalInt(b, int64(x))
-	case int64:
-		return writeCanonicalInt(b, x)
-	case []string:
-		b.WriteByte('[')
-		for i, s := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeCanonicalString(b, s)
-		}
-		b.WriteByte(']')
-	case []any:
-		b.WriteByte('[')
-		for i, s := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if err := writeCanonical(b, s); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		// RFC 8785 orders keys by their UTF-16 code units.
-		sort.Slice(keys, func(i, j int) bool { return lessUTF16(keys[i], keys[j]) })
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeCanonicalString(b, k)
-			b.WriteByte(':')
-			if err := writeCanonical(b, x[k]); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-	case float64:
-		if x == float64(int64(x)) && x < 1<<53 && x > -(1<<53) {
-			return writeCanonicalInt(b, int64(x))
-		}
-		return fmt.Errorf("canonical JSON: non-integer number %v", x)
-	default:
-		return fmt.Errorf("canonical JSON: unsupported type %T", v)
-	}
-	return nil
-}
-
-func writeCanonicalInt(b *bytes.Buffer, n int64) error {
-	if n >= 1<<53 || n <= -(1<<53) {
-		return fmt.Errorf("canonical JSON: integer %d outside the exact range of IEEE doubles", n)
-	}
-	b.WriteString(strconv.FormatInt(n, 10))
-	return nil
-}
-
-func lessUTF16(a, b string) bool {
-	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
-	for i := 0; i < len(ua) && i < len(ub); i++ {
-		if ua[i] != ub[i] {
-			return ua[i] < ub[i]
-		}
-	}
-	return len(ua) < len(ub)
-}
-
-// writeCanonicalString escapes as ECMAScript's JSON.stringify does: only the
-// quote, the backslash and control characters, the latter with the short
-// forms where they exist.
-func writeCanonicalString(b *bytes.Buffer, s string) {
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20:
-			fmt.Fprintf(b, `\u%04x`, r)
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\ufffd`)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	b.WriteByte('"')
+	valid := func(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+	e := &AuditEvent{Time: t, Actor: valid(actor), OrgID: valid(orgID), Action: valid(action), Object: valid(object), DetailsDigest: digest}
+	return e, details, nil
 }
 
 // ChainVerifier walks the chain in order and names the first bad event.
@@ -233,16 +125,26 @@ func (v *ChainVerifier) Next(e *AuditEvent) error {
 	if h != e.Hash {
 		return fmt.Errorf("event seq %d: hash mismatch (the event was edited)", e.Seq)
 	}
-	if e.Details != nil {
-		d, err := DetailsDigest(e.Details)
-		if err != nil || d != e.DetailsDigest {
-			return fmt.Errorf("event seq %d: stored details do not match details_digest (the details were edited)", e.Seq)
-		}
+	if e.Details != nil && !detailsMatch(e) {
+		return fmt.Errorf("event seq %d: stored details do not match details_digest (the details were edited)", e.Seq)
 	}
 	v.count++
 	v.lastSeq = e.Seq
 	v.lastHash = e.Hash
 	return nil
+}
+
+// detailsMatch reports whether e's stored details hash to its digest. Events
+// written before details were made valid UTF-8 hashed each bad byte as the
+// escape \ufffd, which the store returns as U+FFFD: their digest is
+// recomputed that way too. Nothing else matches under that second form, so
+// it hides no edit.
+func detailsMatch(e *AuditEvent) bool {
+	if d, err := detailsDigest(e.Details, false); err == nil && d == e.DetailsDigest {
+		return true
+	}
+	d, err := detailsDigest(e.Details, true)
+	return err == nil && d == e.DetailsDigest
 }
 
 // Head returns the number of events seen and the last "SEQ:HASH".

@@ -3,6 +3,7 @@ package ksp
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes of the external contract (API.md). Each maps to one HTTP status
@@ -16,6 +17,7 @@ const (
 	ERESYNCREQUIRED = "resync_required"
 	ETOOLARGE       = "too_large"
 	ERATELIMITED    = "rate_limited"
+	EUNAVAILABLE    = "unavailable"
 	EINTERNAL       = "internal"
 )
 
@@ -34,6 +36,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// RetryAfter, for EUNAVAILABLE and ERATELIMITED, is how long the caller
+	// should wait before trying again (0: the adapter's default).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -127,8 +127,8 @@ func TestCanonicalJSON(t *testing.T) {
 			t.Errorf("CanonicalJSON(%v) = %s, %v; want %s", tt.in, got, err, tt.want)
 		}
 	}
-	if _, err := CanonicalJSON(1.5); err == nil {
-		t.Error("CanonicalJSON accepted a non-integer float")
+	if _, err := CanonicalJSON(int64(1) << 53); err == nil {
+		t.Error("CanonicalJSON accepted an integer a double cannot hold")
 	}
 }
 

@@ -34,13 +34,12 @@ func scaleFor(w, h int, opts pdq.Options) int {
 	return 1
 }
 
-// hashJPEGScaled hashes a JPEG decoded at reduced scale: the 512×512 grid
-// of the reference's pre-resize is sampled from the reduced image, each grid
-// point from the decoded pixel that covers its source pixel. ok is false
-// when the file needs the full decoder (small images, variants
+// hashJPEGScaled hashes a JPEG decoded at 1/s (s from scaleFor): the
+// 512×512 grid of the reference's pre-resize is sampled from the reduced
+// image, each grid point from the decoded pixel that covers its source
+// pixel. ok is false when the file needs the full decoder (variants
 // jpegscale does not handle, errors).
-func hashJPEGScaled(data []byte, w, ht int, maxPixels int64, opts pdq.Options) (h pdq.Hash, q int, ok bool) {
-	s := scaleFor(w, ht, opts)
+func hashJPEGScaled(data []byte, w, ht, s int, maxPixels int64, opts pdq.Options) (h pdq.Hash, q int, ok bool) {
 	if s == 1 {
 		return h, 0, false
 	}

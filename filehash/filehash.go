@@ -56,6 +56,12 @@ type Options struct {
 	// mirrors (Result.Dihedral), for matching content that was flipped or
 	// rotated to evade a bank. It decodes at full size.
 	Dihedral bool
+	// Memory, when set, bounds the memory of concurrent decodes: an image
+	// takes its DecodeCost from it before it is decoded and gives it back
+	// once hashed. An image that finds the budget in use for the budget's
+	// whole wait is an error wrapping ErrBusy; one that needs more than all
+	// of it, an error wrapping ErrOverBudget.
+	Memory *MemoryBudget
 }
 
 func (o Options) maxPixels() int64 {
@@ -134,7 +140,9 @@ func hashPath(path string, opts Options) (Result, error) {
 // HashReader reads r to its end once, and returns its MD5 and SHA-256 and,
 // if it is an image, its PDQ hash. A file that is not an image is not an
 // error. An image over the pixel budget is an error wrapping
-// ErrTooManyPixels; the returned Result then still holds MD5 and SHA-256.
+// ErrTooManyPixels, and one the memory budget (Options.Memory) cannot take
+// an error wrapping ErrBusy or ErrOverBudget; the returned Result then still
+// holds MD5 and SHA-256, and the image's format and dimensions.
 func HashReader(r io.Reader, opts Options) (Result, error) {
 	return hashStream(r, -1, opts)
 }
@@ -254,7 +262,7 @@ var codecs = map[string]codec{
 }
 
 // hashImage fills the image fields of res when data is an image. Only the
-// pixel budget is an error.
+// pixel and memory budgets are errors.
 func hashImage(data []byte, opts Options, res *Result) error {
 	format := sniff(data)
 	if format == "" {
@@ -278,12 +286,23 @@ func hashImage(data []byte, opts Options, res *Result) error {
 		return err
 	}
 	popts := pdq.Options{FullResolution: opts.FullResolution}
-	if fast {
-		if h, q, ok := hashJPEGScaled(data, cfg.Width, cfg.Height, opts.maxPixels(), popts); ok {
+	if s := fastScale(format, data, cfg, opts); s > 1 {
+		release, err := opts.Memory.Reserve(scaledJPEGCost(data, cfg, s))
+		if err != nil {
+			return err
+		}
+		h, q, ok := hashJPEGScaled(data, cfg.Width, cfg.Height, s, opts.maxPixels(), popts)
+		release()
+		if ok {
 			res.PDQ, res.Quality, res.IsImage = h, q, true
 			return nil
 		}
 	}
+	release, err := opts.Memory.Reserve(fullDecodeCost(format, data, cfg, opts))
+	if err != nil {
+		return err
+	}
+	defer release()
 	img, err := decodeSafely(c.decode, data)
 	if err != nil {
 		res.ImageError = fmt.Errorf("%s: %w", format, err)

@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kspplatform/ksp"
 )
@@ -28,8 +30,23 @@ var statusOf = map[string]int{
 	ksp.ERESYNCREQUIRED: http.StatusGone,
 	ksp.ETOOLARGE:       http.StatusRequestEntityTooLarge,
 	ksp.ERATELIMITED:    http.StatusTooManyRequests,
+	ksp.EUNAVAILABLE:    http.StatusServiceUnavailable,
 	ksp.EINTERNAL:       http.StatusInternalServerError,
 }
+
+// ErrorCodes returns the error codes of API.md, sorted: those statusOf maps.
+func ErrorCodes() []string {
+	codes := make([]string, 0, len(statusOf))
+	for c := range statusOf {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	return codes
+}
+
+// defaultRetryAfter is the Retry-After of an unavailable answer whose error
+// does not say how long to wait.
+const defaultRetryAfter = time.Second
 
 // ErrorBody is the JSON shape of every error answer.
 type ErrorBody struct {
@@ -59,6 +76,12 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var ke *ksp.Error
 	if errors.As(err, &ke) {
 		body.Error.Fields = ke.Fields
+		if ke.RetryAfter > 0 {
+			w.Header().Set("Retry-After", retryAfter(ke.RetryAfter))
+		}
+	}
+	if code == ksp.EUNAVAILABLE && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", retryAfter(defaultRetryAfter))
 	}
 	if code == ksp.EINTERNAL {
 		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -69,7 +92,16 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	writeJSON(w, StatusOf(err), body)
 }
 
+// noStoreNoSniff sets the headers every API answer carries: answers hold
+// what one caller may see, so no cache keeps them, and a browser must take
+// JSON for JSON, never sniff it into something it would render or run.
+func noStoreNoSniff(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	noStoreNoSniff(w.Header())
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(true)

@@ -207,6 +207,12 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 func (s *Server) OpenAPI() map[string]any {
 	g := &schemaGen{components: map[string]any{}}
 	errRef := g.schema(reflect.TypeOf(ErrorBody{}))
+	// The code of an error is one of API.md's: the ones statusOf maps.
+	if detail, ok := g.components[componentName(reflect.TypeOf(ErrorDetail{}))].(map[string]any); ok {
+		if props, ok := detail["properties"].(map[string]any); ok {
+			props["code"] = map[string]any{"type": "string", "enum": ErrorCodes()}
+		}
+	}
 	paths := map[string]any{}
 	for _, rt := range s.routes {
 		op := map[string]any{"summary": rt.Summary, "operationId": operationID(rt)}

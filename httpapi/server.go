@@ -5,6 +5,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/filehash"
 )
 
 // Config holds the API's settings.
@@ -43,6 +46,11 @@ type Config struct {
 	// bounds their decoded size (default 100 megapixels).
 	MaxImageBytes int64
 	MaxPixels     int64
+	// DecodeBudget bounds the memory of concurrent image decodes; an
+	// upload that waits out its wait for a share is 503 unavailable. Share
+	// one with the web interface. Nil: a budget of
+	// filehash.DefaultDecodeMemory for this server alone.
+	DecodeBudget *filehash.MemoryBudget
 	// BatchBodyLimit bounds bulk submissions (default 256 MiB).
 	BatchBodyLimit int64
 }
@@ -116,6 +124,9 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) *Server {
 	if cfg.ApplyPerHour == 0 {
 		cfg.ApplyPerHour = 10
 	}
+	if cfg.DecodeBudget == nil {
+		cfg.DecodeBudget = filehash.NewMemoryBudget(filehash.DefaultDecodeMemory, filehash.DefaultDecodeWait)
+	}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -124,7 +135,11 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) *Server {
 		applyRL: newLimiter(cfg.ApplyPerHour/3600, cfg.ApplyPerHour), reg: prometheus.NewRegistry()}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ksp_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.dur = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ksp_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
-	s.reg.MustRegister(s.reqs, s.dur, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s.reg.MustRegister(s.reqs, s.dur, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ksp_image_decode_memory_bytes", Help: "Memory held by image decodes now, as charged to the decode budget."},
+			func() float64 { return float64(cfg.DecodeBudget.InUse()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ksp_image_decode_memory_limit_bytes", Help: "Size of the image decode budget (--decode-memory)."},
+			func() float64 { return float64(cfg.DecodeBudget.Limit()) }))
 	s.routes = append(s.routeTable(), s.signalRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
@@ -188,6 +203,7 @@ func (s *Server) wrap(rt *Route) http.Handler {
 	name := rt.Method + " " + rt.Path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		noStoreNoSniff(w.Header()) // raw routes too (OpenAPI, streams)
 		sw := &statusWriter{ResponseWriter: w}
 		actor, err := s.serve(sw, r, rt)
 		if err != nil {
@@ -380,16 +396,31 @@ func (s *Server) Health(mux *http.ServeMux) {
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
 		addr, _ := netip.ParseAddr(host)
-		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		tok, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !bearer {
+			tok = ""
+		}
 		// Behind a proxy every request looks local: the proxy's own
 		// forwarded header disqualifies the loopback shortcut.
 		local := addr.Unmap().IsLoopback() && r.Header.Get("X-Forwarded-For") == ""
-		if !local && (s.cfg.MetricsToken == "" || tok != s.cfg.MetricsToken) {
+		if !local && !tokenMatches(tok, s.cfg.MetricsToken) {
 			writeError(w, r, s.log, ksp.Errorf(ksp.EFORBIDDEN, "metrics are served to loopback clients or with --metrics-token"))
 			return
 		}
 		metrics.ServeHTTP(w, r)
 	})
+}
+
+// tokenMatches compares a presented token with the configured one in time
+// that depends on neither: both are hashed first, so even their lengths do
+// not show. No token is configured when want is empty, and then nothing
+// matches.
+func tokenMatches(got, want string) bool {
+	if want == "" {
+		return false
+	}
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
 func typeName(v any) string {

@@ -262,8 +262,12 @@ func (s *Server) matchImage(r *http.Request) (any, error) {
 	if len(data) == 0 {
 		return nil, invalid("body", "empty: send the image bytes as the request body")
 	}
-	res, err := filehash.HashBytes(data, filehash.Options{MaxPixels: s.cfg.MaxPixels, Dihedral: dihedral})
-	if errors.Is(err, filehash.ErrTooManyPixels) {
+	res, err := filehash.HashBytes(data, filehash.Options{MaxPixels: s.cfg.MaxPixels, Dihedral: dihedral, Memory: s.cfg.DecodeBudget})
+	switch {
+	case errors.Is(err, filehash.ErrBusy):
+		s.log.Warn("image upload refused: decode budget busy", "err", err, "format", res.Format, "width", res.Width, "height", res.Height)
+		return nil, &ksp.Error{Code: ksp.EUNAVAILABLE, Message: "the server is decoding other images; try again shortly", RetryAfter: s.cfg.DecodeBudget.Wait()}
+	case errors.Is(err, filehash.ErrTooManyPixels), errors.Is(err, filehash.ErrOverBudget):
 		return nil, &ksp.Error{Code: ksp.ETOOLARGE, Message: err.Error(), Fields: []ksp.FieldError{{Field: "body", Reason: err.Error()}}}
 	}
 	if err != nil {

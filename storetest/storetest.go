@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"Orgs", testOrgs},
 		{"AuditChain", testAuditChain},
 		{"AuditTampering", testAuditTampering},
+		{"AuditInvalidUTF8", testAuditInvalidUTF8},
 		{"Pagination", testPagination},
 		{"EventSequence", testEventSequence},
 		{"SignalVisibility", testSignalVisibility},

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/bank"
@@ -182,8 +184,16 @@ func (s *Server) checkImage(w http.ResponseWriter, r *http.Request) error {
 		return fail(http.StatusBadRequest, "Choose an image to check")
 	}
 	dihedral := r.PostFormValue("dihedral") == "yes"
-	h, err := filehash.HashBytes(up.data, filehash.Options{MaxPixels: s.cfg.MaxPixels, Dihedral: dihedral})
+	h, err := filehash.HashBytes(up.data, filehash.Options{MaxPixels: s.cfg.MaxPixels, Dihedral: dihedral, Memory: s.cfg.DecodeBudget})
 	up.data = nil
+	if errors.Is(err, filehash.ErrBusy) {
+		s.log.Warn("image check refused: decode budget busy", "err", err, "format", h.Format, "width", h.Width, "height", h.Height)
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(s.cfg.DecodeBudget.Wait().Seconds())))))
+		return fail(http.StatusServiceUnavailable, "KSP is busy opening other images. Wait a few seconds and check this one again.")
+	}
+	if errors.Is(err, filehash.ErrOverBudget) {
+		return fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The image is %d × %d pixels: opening it would take more memory than KSP allows for images. Check a smaller copy.", h.Width, h.Height))
+	}
 	if errors.Is(err, filehash.ErrTooManyPixels) {
 		mp := s.cfg.MaxPixels
 		if mp <= 0 {

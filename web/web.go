@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/filehash"
 )
 
 //go:embed templates/*.html
@@ -84,6 +85,11 @@ type Config struct {
 	// megapixels), checked before decoding.
 	MaxImageBytes int64
 	MaxPixels     int64
+	// DecodeBudget bounds the memory of concurrent image decodes (share
+	// the API's); a check that waits out its wait for a share is told to
+	// try again. Nil: a budget of filehash.DefaultDecodeMemory for this
+	// server alone.
+	DecodeBudget *filehash.MemoryBudget
 }
 
 // Access says who may open a page.
@@ -158,6 +164,9 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.MaxImageBytes == 0 {
 		cfg.MaxImageBytes = 32 << 20
+	}
+	if cfg.DecodeBudget == nil {
+		cfg.DecodeBudget = filehash.NewMemoryBudget(filehash.DefaultDecodeMemory, filehash.DefaultDecodeWait)
 	}
 	if cfg.Mailer == nil {
 		return nil, errors.New("web: a mailer is required")

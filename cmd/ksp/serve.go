@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kspplatform/ksp/demo"
+	"github.com/kspplatform/ksp/filehash"
 	"github.com/kspplatform/ksp/httpapi"
 )
 
@@ -28,6 +31,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	ipRate := fs.Float64("ip-rate-limit", 20, "requests per second per client address for anonymous requests (burst: twice that)")
 	smtpURL := fs.String("smtp-url", m.Getenv("KSP_SMTP_URL"), "smtp://user:pass@host:port (or smtps://) to send mail through; without it mail is written to the log (env KSP_SMTP_URL)")
 	mailFrom := fs.String("mail-from", m.Getenv("KSP_MAIL_FROM"), "From address of KSP's mail, e.g. \"KSP <noreply@example.org>\" (env KSP_MAIL_FROM)")
+	decodeMemory := fs.String("decode-memory", envOr(m.Getenv, "KSP_DECODE_MEMORY", "1GiB"), "memory that concurrent image decodes may take, e.g. 512MiB or 2GiB (env KSP_DECODE_MEMORY); an upload that finds it in use for 2 s is answered 503 unavailable")
 	shared := fs.String("shared", m.Getenv("KSP_SHARED"), "folder of shared test data for demo content (env KSP_SHARED; default: ../shared beside the module)")
 	if err := m.parse(fs, args); err != nil {
 		return err
@@ -36,6 +40,13 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	decodeBytes, err := parseSize(*decodeMemory)
+	if err != nil {
+		return exitError{code: 2, msg: fmt.Sprintf("--decode-memory: %v", err)}
+	}
+	// One budget for the API and the web interface: they decode in the
+	// same process.
+	decodeBudget := filehash.NewMemoryBudget(decodeBytes, filehash.DefaultDecodeWait)
 	var trusted []netip.Prefix
 	for _, p := range strings.Split(*proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {
@@ -85,14 +96,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	api := httpapi.New(db, httpapi.Config{KeyRate: *keyRate, KeyBurst: 2 * *keyRate, IPRate: *ipRate, IPBurst: 2 * *ipRate,
-		MetricsToken: *metricsToken, TrustedProxies: trusted, Matcher: bank,
+		MetricsToken: *metricsToken, TrustedProxies: trusted, Matcher: bank, DecodeBudget: decodeBudget,
 		Ready: func(context.Context) error {
 			if !bank.Loaded() {
 				return errors.New("hash bank index not loaded")
 			}
 			return nil
 		}}, log)
-	mux, site, err := newMux(db, api, webOptions{PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank}, log)
+	mux, site, err := newMux(db, api, webOptions{PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank, DecodeBudget: decodeBudget}, log)
 	if err != nil {
 		return err
 	}
@@ -126,6 +137,25 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// parseSize reads a byte count: a whole number, optionally followed by
+// KiB, MiB, GiB or TiB (powers of 1024) or B.
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	unit := strings.TrimSpace(s[len(num):])
+	mult := map[string]int64{"": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[unit]
+	n, err := strconv.ParseInt(num, 10, 64)
+	switch {
+	case mult == 0:
+		return 0, fmt.Errorf("%q: unknown unit %q (use KiB, MiB, GiB or TiB)", s, unit)
+	case err != nil || n <= 0:
+		return 0, fmt.Errorf("%q: want a positive whole number of bytes, KiB, MiB, GiB or TiB", s)
+	case n > math.MaxInt64/mult:
+		return 0, fmt.Errorf("%q: too large", s)
+	}
+	return n * mult, nil
 }
 
 func envOr(getenv func(string) string, name, def string) string {

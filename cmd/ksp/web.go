@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/filehash"
 	"github.com/kspplatform/ksp/httpapi"
 	"github.com/kspplatform/ksp/mail"
 	"github.com/kspplatform/ksp/web"
@@ -23,6 +24,8 @@ type webOptions struct {
 	// Matcher is the hash bank's in-memory index: "check an image" matches
 	// with it, and the pages sync it after their writes.
 	Matcher ksp.Matcher
+	// DecodeBudget bounds the memory of image decodes, shared with the API.
+	DecodeBudget *filehash.MemoryBudget
 }
 
 // newMux builds every route the server answers: health and metrics, the JSON
@@ -42,7 +45,7 @@ func newMux(db ksp.Store, api *httpapi.Server, o webOptions, log *slog.Logger) (
 			mailer = mail.Log{Log: log}
 		}
 	}
-	site, err := web.New(db, web.Config{PublicURL: o.PublicURL, Mailer: mailer, ClientIP: api.ClientIP, Matcher: o.Matcher}, log)
+	site, err := web.New(db, web.Config{PublicURL: o.PublicURL, Mailer: mailer, ClientIP: api.ClientIP, Matcher: o.Matcher, DecodeBudget: o.DecodeBudget}, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/internal/secret"
@@ -59,8 +60,15 @@ func (db *DB) CreateSession(ctx context.Context, ns ksp.NewSession) (string, *ks
 	default:
 		return "", nil, ksp.Errorf(ksp.EINVALID, "unknown session state %q", ns.State)
 	}
+	// The header is whatever bytes the client sent: keep valid UTF-8 (text
+	// columns and JSON hold nothing else) and cut on a character boundary.
+	ns.UserAgent = strings.ToValidUTF8(ns.UserAgent, "\uFFFD")
 	if len(ns.UserAgent) > 300 {
-		ns.UserAgent = ns.UserAgent[:300]
+		cut := 300
+		for cut > 0 && !utf8.RuneStart(ns.UserAgent[cut]) {
+			cut--
+		}
+		ns.UserAgent = ns.UserAgent[:cut]
 	}
 	token := ksp.RandomToken(32)
 	s := &ksp.Session{ID: ksp.NewID(), UserID: ns.UserID, State: ns.State, IP: ns.IP, UserAgent: ns.UserAgent}

@@ -407,11 +407,11 @@ func (tx *Tx) audit(action, object string, orgID string, details map[string]any)
 	if orgID == "" && actor != nil {
 		orgID = actor.OrgID
 	}
-	digest, err := ksp.DetailsDigest(details)
+	e, details, err := ksp.NewAuditEvent(tx.now, actor.AuditName(), orgID, action, object, details)
 	if err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
+		return err
 	}
-	e := &ksp.AuditEvent{Time: tx.now, Actor: actor.AuditName(), OrgID: orgID, Action: action, Object: object, DetailsDigest: digest}
+	digest := e.DetailsDigest
 	if err := tx.queryRow(`UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&e.Seq, &e.PrevHash); err != nil {
 		return fmt.Errorf("audit %s: advance head: %w", action, err)
 	}
