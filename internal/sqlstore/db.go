@@ -45,6 +45,12 @@ type Dialect struct {
 	// ShrinkMemory, when set, makes a connection give back the cache a
 	// one-off scan filled (SQLite keeps each connection's page cache).
 	ShrinkMemory string
+	// BulkCache and BulkCacheDone, when set, enlarge the page cache of the
+	// connection a bulk load runs on, and restore it afterwards (then
+	// ShrinkMemory gives the pages back). Signal ids are random, so a
+	// large load writes its id indexes all over: with the indexes in the
+	// cache it touches memory instead of the file.
+	BulkCache, BulkCacheDone string
 }
 
 // DB is the shared store.
@@ -339,14 +345,22 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 // (adapters reach the driver's connection through it, e.g. for COPY in the
 // same transaction).
 func (db *DB) writeOn(ctx context.Context, dedicated bool, fn func(conn *sql.Conn, tx *Tx) error) error {
-	var conn *sql.Conn
+	if !dedicated {
+		return db.writeConn(ctx, nil, fn)
+	}
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	return db.writeConn(ctx, conn, fn)
+}
+
+// writeConn is writeOn on the connection conn (nil: any of the pool's).
+func (db *DB) writeConn(ctx context.Context, conn *sql.Conn, fn func(conn *sql.Conn, tx *Tx) error) error {
 	var stx *sql.Tx
 	var err error
-	if dedicated {
-		if conn, err = db.sql.Conn(ctx); err != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
-		defer conn.Close()
+	if conn != nil {
 		stx, err = conn.BeginTx(ctx, nil)
 	} else {
 		stx, err = db.sql.BeginTx(ctx, nil)
