@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -212,19 +213,7 @@ func testExportOwn(t *testing.T, open Opener) {
 		return nil
 	}))
 	want := map[string]string{PDQValue(1): "own", PDQValue(2): "own", PDQValue(4): "not own", PDQValue(5): "not own", PDQValue(6): "not own"}
-	if !maps(got, want) {
+	if !maps.Equal(got, want) {
 		t.Fatalf("export: %v, want %v", got, want)
 	}
-}
-
-func maps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

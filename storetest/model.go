@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -613,24 +614,12 @@ func (w *modelWorld) compare(fail func(string, ...any), what string, got *ksp.Si
 		}
 	}
 	if got.Status != want.status || got.Actionable != want.actionable || got.NotActionable != want.reason || got.Confidence != want.confidence ||
-		!equalCounts(fb, want.feedback) || !slices.Equal(got.Labels, want.labels) || got.Submissions != want.active || got.Resolution != want.resolution ||
+		!maps.Equal(fb, want.feedback) || !slices.Equal(got.Labels, want.labels) || got.Submissions != want.active || got.Resolution != want.resolution ||
 		(want.active > 0 && got.TLP != want.tlp) {
 		fail("%s: status %s actionable %v %q confidence %v feedback %v labels %v submissions %d tlp %s resolution %q; want %s %v %q %v %v %v %d %s %q",
 			what, got.Status, got.Actionable, got.NotActionable, got.Confidence, fb, got.Labels, got.Submissions, got.TLP, got.Resolution,
 			want.status, want.actionable, want.reason, want.confidence, want.feedback, want.labels, want.active, want.tlp, want.resolution)
 	}
-}
-
-func equalCounts(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // wantList is the model's list for viewer under f, newest position first.

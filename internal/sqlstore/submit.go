@@ -108,11 +108,7 @@ func (tx *Tx) submitOne(a *ksp.Actor, in *ksp.SubmissionInput, opts submitOpts) 
 		}
 	}
 	if before != nil {
-		after, err := tx.db.loadState(tx.ctx, tx, signalID)
-		if err != nil {
-			return false, false, "", false, err
-		}
-		if err := tx.refresh(after, nil); err != nil {
+		if err := tx.refreshByID(signalID, nil); err != nil {
 			return false, false, "", false, err
 		}
 	}

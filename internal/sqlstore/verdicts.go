@@ -46,15 +46,10 @@ func (db *DB) GiveFeedback(ctx context.Context, signalID string, in ksp.Feedback
 			signalID, a.OrgID, in.Verdict, in.Comment, micros(tx.now), micros(tx.now), jsonList(subjects)); err != nil {
 			return fmt.Errorf("feedback: %w", err)
 		}
-		if _, err := tx.exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at, subjects) VALUES (?, ?, ?, 'verdict', ?, ?, ?, ?)`,
-			ksp.NewID(), signalID, a.OrgID, in.Verdict, in.Comment, micros(tx.now), jsonList(subjects)); err != nil {
-			return fmt.Errorf("feedback log: %w", err)
-		}
-		after, err := db.loadState(ctx, tx, signalID)
-		if err != nil {
+		if err := tx.logVerdict(signalID, a.OrgID, "verdict", in.Verdict, in.Comment, subjects); err != nil {
 			return err
 		}
-		if err := tx.refresh(after, touched); err != nil {
+		if err := tx.refreshByID(signalID, touched); err != nil {
 			return err
 		}
 		return tx.audit("signal.feedback", "signal:"+signalID, a.OrgID, map[string]any{"verdict": in.Verdict, "comment": in.Comment})
@@ -98,11 +93,7 @@ func (db *DB) Retract(ctx context.Context, signalID string) (*ksp.Signal, error)
 		if err := tx.tombstone(signalID, own.Sharing(), "retracted"); err != nil {
 			return err
 		}
-		after, err := db.loadState(ctx, tx, signalID)
-		if err != nil {
-			return err
-		}
-		if err := tx.refresh(after, nil); err != nil {
+		if err := tx.refreshByID(signalID, nil); err != nil {
 			return err
 		}
 		if _, err := tx.appendEvent(ksp.EventSignalRetracted, signalID, own.Sharing(), map[string]any{"id": signalID, "type": st.Type}); err != nil {
@@ -162,9 +153,8 @@ func (db *DB) Resolve(ctx context.Context, signalID string, in ksp.ResolveInput)
 			in.Resolution, in.Reason, micros(tx.now), jsonList(labels), jsonList(subjects), signalID); err != nil {
 			return fmt.Errorf("resolve: %w", err)
 		}
-		if _, err := tx.exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at, subjects) VALUES (?, ?, ?, 'resolution', ?, ?, ?, ?)`,
-			ksp.NewID(), signalID, a.OrgID, in.Resolution, in.Reason, micros(tx.now), jsonList(subjects)); err != nil {
-			return fmt.Errorf("resolve log: %w", err)
+		if err := tx.logVerdict(signalID, a.OrgID, "resolution", in.Resolution, in.Reason, subjects); err != nil {
+			return err
 		}
 		switch in.Resolution {
 		case "removed":
@@ -184,11 +174,7 @@ func (db *DB) Resolve(ctx context.Context, signalID string, in ksp.ResolveInput)
 				return fmt.Errorf("resolve: %w", err)
 			}
 		}
-		after, err := db.loadState(ctx, tx, signalID)
-		if err != nil {
-			return err
-		}
-		if err := tx.refresh(after, subjects); err != nil {
+		if err := tx.refreshByID(signalID, subjects); err != nil {
 			return err
 		}
 		return tx.audit("signal.resolve", "signal:"+signalID, ksp.StaffOrgID, map[string]any{"resolution": in.Resolution, "reason": in.Reason})
@@ -197,4 +183,24 @@ func (db *DB) Resolve(ctx context.Context, signalID string, in ksp.ResolveInput)
 		return nil, err
 	}
 	return db.FindSignalByID(ctx, signalID)
+}
+
+// logVerdict adds a verdict or a resolution to the signal's history, with
+// the orgs whose submissions it is about.
+func (tx *Tx) logVerdict(signalID, orgID, kind, value, comment string, subjects []string) error {
+	if _, err := tx.exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at, subjects) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ksp.NewID(), signalID, orgID, kind, value, comment, micros(tx.now), jsonList(subjects)); err != nil {
+		return fmt.Errorf("%s log: %w", kind, err)
+	}
+	return nil
+}
+
+// refreshByID reloads a signal inside the transaction and refreshes it
+// (Tx.refresh).
+func (tx *Tx) refreshByID(signalID string, orgs []string) error {
+	st, err := tx.db.loadState(tx.ctx, tx, signalID)
+	if err != nil {
+		return err
+	}
+	return tx.refresh(st, orgs)
 }
