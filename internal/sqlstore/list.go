@@ -152,7 +152,20 @@ func (db *DB) positions(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter, c
 	where = append(where, "NOT EXISTS (SELECT 1 FROM submissions s2 WHERE s2.signal_id = s.signal_id AND s2.id > s.id AND "+c2+")")
 	args = append(args, args2...)
 	if f.Type != nil {
-		where = append(where, "EXISTS (SELECT 1 FROM signals sig WHERE sig.id = s.signal_id AND sig.type = ?)")
+		// A rare type starts from its few signals (by the type's index),
+		// then sorts their submissions; a common one reads submissions in
+		// order and checks each signal's type, which most pass. Reading
+		// a common type the first way sorts most of the bank; a rare one
+		// the second way scans it (24 s for 2 URLs among 1M PDQ signals).
+		rare, err := db.fewOfType(ctx, *f.Type)
+		if err != nil {
+			return nil, err
+		}
+		if rare {
+			where = append(where, "s.signal_id IN (SELECT sig.id FROM signals sig WHERE sig.type = ?)")
+		} else {
+			where = append(where, "EXISTS (SELECT 1 FROM signals sig WHERE sig.id = s.signal_id AND sig.type = ?)")
+		}
 		args = append(args, *f.Type)
 	}
 	if f.Status != nil && *f.Status != ksp.StatusActive {
@@ -174,6 +187,19 @@ func (db *DB) positions(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter, c
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// rareTypeLimit is how many signals of a type make it common for the list.
+const rareTypeLimit = 5000
+
+// fewOfType reports whether fewer than rareTypeLimit signals have the type
+// (counting stops there: a few milliseconds on the type's index).
+func (db *DB) fewOfType(ctx context.Context, typ string) (bool, error) {
+	var n int
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM signals WHERE type = ? LIMIT `+fmt.Sprint(rareTypeLimit)+`) few`, typ).Scan(&n); err != nil {
+		return false, fmt.Errorf("find signals: %w", err)
+	}
+	return n < rareTypeLimit, nil
 }
 
 // auditStaffReads records one audit event for a staff request that read

@@ -43,6 +43,10 @@ UPDATE signals SET status = CASE WHEN resolution <> ''
 -- The signals list is ordered by each viewer's newest visible submission
 -- (submission ids are UUIDv7), so its filters' indexes are in submission
 -- order.
+-- signals_type (migration 005) read a type in signal-id order; signal ids
+-- are random now and the list reads submissions in their order, checking
+-- the type by id, so it only cost writes.
+DROP INDEX signals_type;
 DROP INDEX submissions_entity;
 CREATE INDEX submissions_entity ON submissions(entity_id, id) WHERE entity_id <> '';
 DROP INDEX submissions_label_imminent_threat;
