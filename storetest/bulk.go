@@ -90,6 +90,9 @@ func testBulkRules(t *testing.T, open Opener) {
 		must(t, err)
 	}
 	lacking := []string{"quality", "basis", "basis_reason", "severity", "flags", "policy_version", "distribution"}
+	// A new record lacking its basis states a reason (the basis it
+	// implies, other, needs one).
+	lackingNew := []string{"quality", "basis", "severity", "flags", "policy_version", "distribution"}
 	repeated := full(11, ksp.DistMembers, ksp.TLPGreen)
 	repeated.Severity, repeated.BasisReason = "crisis", "first of two"
 	res, err := db.SubmitBatch(plat, batchOf(
@@ -100,9 +103,9 @@ func testBulkRules(t *testing.T, open Opener) {
 		partial(full(5, "", ksp.TLPAmber), lacking...),                                                 // 6: narrower, the rest kept
 		full(1, ksp.DistOwner, ksp.TLPGreen),                                                           // 7: the same
 		ksp.SubmissionInput{Type: ksp.TypePDQ, Value: PDQValue(9), Bulk: &ksp.BulkInfo{Foreign: true}}, // 8: foreign
-		ksp.SubmissionInput{Type: ksp.TypeURL, Value: "https://x.example/…", ContentType: "url", Labels: []string{"propaganda"}}, // 9: redacted
-		partial(full(10, "", ""), lacking...), // 10: new, with defaults
-		repeated,                              // 11: new
+		ksp.SubmissionInput{Type: ksp.TypeURL, Value: "https://x.example/…", ContentType: "url", Labels: []string{"propaganda"}, Basis: "branded_publication"}, // 9: redacted
+		partial(full(10, "", ""), lackingNew...), // 10: new, with defaults
+		repeated,                                 // 11: new
 		partial(full(11, ksp.DistOwner, ""), lacking[:6]...), // 12: the same value, narrowed, the rest kept
 	), "test")
 	must(t, err)
@@ -135,7 +138,7 @@ func testBulkRules(t *testing.T, open Opener) {
 	check(3, `members/AMBER[] q=80 other:"stored reason" high [graphic] 2025-01`)
 	check(4, `owner/RED[] q=80 other:"stored reason" high [graphic] 2025-01`)
 	check(5, `members/AMBER[] q=80 other:"stored reason" high [graphic] 2025-01`)
-	check(10, `members/GREEN[] q=- other:"not stated" medium [] `+ksp.CurrentPolicyVersion)
+	check(10, `members/GREEN[] q=- other:"stored reason" medium [] `+ksp.CurrentPolicyVersion)
 	check(11, `owner/GREEN[] q=80 other:"first of two" crisis [graphic] 2025-01`)
 	if own[PDQValue(9)] != nil {
 		t.Error("a foreign row became a submission")
@@ -154,7 +157,7 @@ func testBulkRules(t *testing.T, open Opener) {
 	evs, _, err := db.FindAuditEvents(Staff(), ksp.AuditFilter{Page: ksp.Page{Limit: 1000}})
 	must(t, err)
 	res, err = db.SubmitBatch(plat, batchOf(full(1, ksp.DistOwner, ksp.TLPGreen), ksp.SubmissionInput{Bulk: &ksp.BulkInfo{Foreign: true}},
-		partial(full(10, "", ""), lacking...)), "test")
+		partial(full(10, "", ""), lackingNew...)), "test")
 	must(t, err)
 	seq2, err := db.ChangeSeq(Staff())
 	must(t, err)
