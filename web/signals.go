@@ -636,9 +636,9 @@ func (s *Server) retractSignal(w http.ResponseWriter, r *http.Request) error {
 	s.synced(r)
 	msg := "Your submission was withdrawn. "
 	if sig.Status == ksp.StatusRetracted {
-		msg += "No one else shares this signal, so it is retracted: it no longer counts as a match."
+		msg += "No other submission of this signal that your organisation may see remains, so for you it is retracted: it no longer counts as a match."
 	} else {
-		msg += fmt.Sprintf("Other members still share this signal (%d submissions).", sig.Submissions)
+		msg += fmt.Sprintf("Other members still share this signal with you (%d submissions).", sig.Submissions)
 	}
 	s.flash(w, r, "success", msg)
 	return redirect(w, r, "/signals/"+id)

@@ -338,7 +338,7 @@ func TestSignalFeedbackDisputeResolveRetract(t *testing.T) {
 	a.signIn(m.a, 0)
 	a.want(a.get("/signals/"+sig.ID), 200, "Withdraw your submission", "Who can see your submission")
 	a.want(a.post("/signals/"+sig.ID+"/retract", nil), 400, "Tick the box to confirm")
-	a.want(a.post("/signals/"+sig.ID+"/retract", url.Values{"confirm": {"yes"}}), 200, "Your submission was withdrawn. No one else shares this signal, so it is retracted",
+	a.want(a.post("/signals/"+sig.ID+"/retract", url.Values{"confirm": {"yes"}}), 200, "Your submission was withdrawn. No other submission of this signal that your organisation may see remains, so for you it is retracted",
 		"Retracted", "withdrew its submission")
 	a.want(a.post("/signals/"+sig.ID+"/retract", url.Values{"confirm": {"yes"}}), 200, "Nothing was withdrawn: already retracted.")
 	// Viewers may not give feedback.
