@@ -301,7 +301,7 @@ type NegativeEntry struct {
 	Type       string `json:"type"`
 	Value      string `json:"value"`
 	Reason     string `json:"reason"`
-	OrgID      string `json:"org_id"`
+	OrgID      string `json:"org_id,omitempty"`
 	Scope      string `json:"scope"`
 	Approved   *Time  `json:"approved_at,omitempty"`
 	ApprovedBy string `json:"approved_by,omitempty"`

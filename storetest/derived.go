@@ -210,8 +210,8 @@ func testNegativeBankScopes(t *testing.T, open Opener) {
 	// Approved, every member may read it but only its org or staff remove it.
 	list, _, err = db.FindNegatives(plat, ksp.NegativeFilter{})
 	must(t, err)
-	if len(list) != 1 || list[0].ID != p.ID {
-		t.Fatalf("approved entry not listed to members: %+v", list)
+	if len(list) != 1 || list[0].ID != p.ID || list[0].OrgID != "" {
+		t.Fatalf("approved entry not listed to members, or naming its proposer: %+v", list)
 	}
 	wantCode(t, db.RemoveNegative(plat, p.ID), ksp.EFORBIDDEN)
 	must(t, db.RemoveNegative(staff, p.ID))

@@ -221,6 +221,11 @@ func (db *DB) FindNegatives(ctx context.Context, f ksp.NegativeFilter) ([]*ksp.N
 		if err != nil {
 			return nil, "", fmt.Errorf("find negatives: %w", err)
 		}
+		// Who proposed a programme-wide entry is for staff and the
+		// proposer to know.
+		if !a.Staff && e.OrgID != a.OrgID {
+			e.OrgID, e.ApprovedBy = "", ""
+		}
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
