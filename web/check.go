@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/bank"
@@ -23,10 +24,17 @@ import (
 func (s *Server) registerCheck() {
 	s.Handle("GET /check", SignedIn, s.checkForm)
 	post := s.wrap(SignedIn, s.checkImage)
+	values := s.wrap(SignedIn, s.checkValues)
 	// The upload is read here, before the page's CSRF check, so that the
 	// body limit holds and a too-large file gets a clear answer: the form's
-	// token comes before the file in the multipart body.
+	// token comes before the file in the multipart body. Pasted values
+	// come as an ordinary form.
 	s.mux.Handle("POST /check", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			r.Body = http.MaxBytesReader(w, r.Body, maxPastedBytes)
+			values.ServeHTTP(w, r)
+			return
+		}
 		up := s.readUpload(w, r)
 		post.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), uploadKey{}, up)))
 	}))
@@ -125,7 +133,10 @@ type CheckData struct {
 	MaxMP     int64
 	Threshold int
 	Result    *CheckResult
-	CanShare  bool
+	// Values is what pasted values matched.
+	Values   *ValuesResult
+	CanShare bool
+	MaxLines int
 }
 
 // CheckResult is what an uploaded image hashed to and matched.
@@ -142,20 +153,30 @@ type CheckResult struct {
 }
 
 func (s *Server) checkPage(w http.ResponseWriter, r *http.Request, status int, p *Page, res *CheckResult) error {
+	return s.renderCheck(w, r, status, p, res, nil)
+}
+
+func (s *Server) checkPageValues(w http.ResponseWriter, r *http.Request, p *Page, vals *ValuesResult) error {
+	return s.renderCheck(w, r, http.StatusOK, p, nil, vals)
+}
+
+func (s *Server) renderCheck(w http.ResponseWriter, r *http.Request, status int, p *Page, res *CheckResult, vals *ValuesResult) error {
 	a := ksp.ActorFrom(r.Context())
 	mp := s.cfg.MaxPixels
 	if mp <= 0 {
 		mp = filehash.DefaultMaxPixels
 	}
 	d := CheckData{NotAvailable: !a.HasScope(ksp.ScopeMatch), NoMatcher: s.cfg.Matcher == nil, MaxSize: byteSize(s.cfg.MaxImageBytes), MaxMP: mp / 1_000_000,
-		Threshold: ksp.DefaultThreshold, Result: res, CanShare: mayShare(a)}
+		Threshold: ksp.DefaultThreshold, Result: res, Values: vals, CanShare: mayShare(a), MaxLines: ksp.MaxMatchQueries}
 	switch {
 	case d.NotAvailable:
 		status = http.StatusForbidden
 	case d.NoMatcher:
 		status = http.StatusServiceUnavailable
 	}
-	p.Title = "Check an image"
+	if p.Title == "" {
+		p.Title = "Check an image"
+	}
 	p.Data = d
 	return s.render(w, r, status, "check.html", p)
 }

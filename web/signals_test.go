@@ -454,7 +454,7 @@ func TestCheckImage(t *testing.T) {
 	b.want(b.upload("/check", "huge.png", buf.Bytes(), nil), 413, "more than 1 megapixels")
 	b.want(b.upload("/check", "large.bin", bytes.Repeat([]byte{0xff}, 300<<10), nil), 413, "larger than 256 KiB")
 	b.get("/check")
-	b.want(b.post("/check", url.Values{"image": {"not a file"}}), 400, "The upload could not be read")
+	b.want(b.post("/check", url.Values{"image": {"not a file"}}), 400, "Paste at least one hash or URL")
 	// The session still works after a refused upload.
 	b.want(b.get("/check"), 200, "Check an image")
 
