@@ -22,22 +22,22 @@ const (
 const MinScore = 0.5
 
 // tokenSim is the similarity of a query token q to a name token n (both
-// folded), in [0, 1].
-func tokenSim(q, n string, qs, ns string) float64 {
+// folded, given also as runes qr and nr and as skeletons qs and ns), in
+// [0, 1].
+func tokenSim(q, n string, qr, nr []rune, qs, ns string) float64 {
 	if q == n {
 		return simExact
 	}
-	qr, nr := []rune(q), []rune(n)
 	short := min(len(qr), len(nr))
 	best := 0.0
 	if short >= 4 && qs == ns && len([]rune(qs)) >= 2 {
 		best = simSkeleton
 	}
-	if best < simEdit1 && short >= 4 {
-		switch d := editDistance(qr, nr, 2); {
-		case d == 1:
+	if d := len(qr) - len(nr); best < simEdit1 && short >= 4 && d <= 2 && d >= -2 {
+		switch {
+		case oneEdit(qr, nr):
 			best = simEdit1
-		case d == 2 && short >= 8 && best < simEdit2:
+		case short >= 8 && best < simEdit2 && editDistance(qr, nr, 2) == 2:
 			best = simEdit2
 		}
 	}
@@ -52,14 +52,40 @@ func tokenSim(q, n string, qs, ns string) float64 {
 	return best
 }
 
+// oneEdit reports whether a and b are one insertion,
+// deletion or substitution apart, in linear time.
+func oneEdit(a, b []rune) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if len(a)-len(b) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if i == len(b) {
+		return len(a) != len(b)
+	}
+	if len(a) == len(b) {
+		return slices.Equal(a[i+1:], b[i+1:])
+	}
+	return slices.Equal(a[i+1:], b[i:])
+}
+
 // editDistance is the Levenshtein distance of a and b, or max+1 when it is
 // over max.
 func editDistance(a, b []rune, max int) int {
 	if d := len(a) - len(b); d > max || -d > max {
 		return max + 1
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	var pb, cb [40]int
+	prev, cur := pb[:0], cb[:0]
+	if len(b)+1 > len(pb) {
+		prev, cur = make([]int, 0, len(b)+1), make([]int, 0, len(b)+1)
+	}
+	prev, cur = prev[:len(b)+1], cur[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -187,7 +213,7 @@ func (ix *Index) search(query string, n int, idf bool, minScore float64) []Hit {
 			if d := len(kr) - len(qr); d > 2 && !(len(qr) >= 3 && kr[0] == qr[0]) {
 				continue // cannot be one of the relations but a prefix
 			}
-			s[k] = float32(tokenSim(q, ix.strs[k], qs, ix.skels[k]))
+			s[k] = float32(tokenSim(q, ix.strs[k], qr, kr, qs, ix.skels[k]))
 		}
 		sims[i] = s
 		w[i] = 1

@@ -113,3 +113,31 @@ func TestScore(t *testing.T) {
 		t.Errorf("the shorter name scores %.3f, not above the longer one's %.3f", a, b)
 	}
 }
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int // up to 3
+	}{
+		{"kaida", "kaida", 0},
+		{"kaida", "kaeda", 1},
+		{"jaulani", "julani", 1},
+		{"turkistan", "turkestan", 1},
+		{"ab", "abc", 1},
+		{"abc", "ab", 1},
+		{"xabc", "abc", 1},
+		{"", "a", 1},
+		{"hatiba", "katibat", 2},
+		{"abcd", "dcba", 3},
+		{"a", "abcdef", 3},
+	}
+	for _, tt := range tests {
+		a, b := []rune(tt.a), []rune(tt.b)
+		if got := editDistance(a, b, 2); min(got, 3) != tt.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := oneEdit(a, b); got != (tt.want == 1) {
+			t.Errorf("oneEdit(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want == 1)
+		}
+	}
+}
