@@ -202,6 +202,8 @@ func collapse(t string) string {
 }
 
 // skeleton is a key without vowels; an initial vowel is kept as one mark.
+// Consonants that meet once the vowels are gone are not collapsed, so that
+// shabab (shbb) and sahib (shb) stay apart.
 func skeleton(k string) string {
 	var b strings.Builder
 	for i, r := range []rune(k) {
@@ -213,5 +215,5 @@ func skeleton(k string) string {
 		}
 		b.WriteRune(r)
 	}
-	return collapse(b.String())
+	return b.String()
 }

@@ -98,6 +98,7 @@ func TestScore(t *testing.T) {
 		{"abu bakar", "Abubakar", 0.85, 0.95},          // joined
 		{"ansarallah", "Ansar Allah", 0.85, 0.95},      // joined
 		{"chocolate cake", "Al-Qaida", 0, 0},
+		{"shabab", "Hanafi Sahib", 0, 0}, // skeletons shbb and shb differ
 		{"", "Al-Qaida", 0, 0},
 		{"haqqani", "", 0, 0},
 		{"القاعدة", "القاعده", 1, 1},

@@ -242,6 +242,45 @@ func TestSearchNegative(t *testing.T) {
 	}
 }
 
+// TestSelfRetrieval searches every name and alias of the list as written
+// and fails for each whose entity is not in the top 3; names that several
+// entities share (such as "Ansar al-Sharia" or "Abu Mohammed") are left out.
+func TestSelfRetrieval(t *testing.T) {
+	if testing.Short() {
+		t.Skip("4,000 searches: skipped with -short")
+	}
+	ix, recs := loadUNSC(t)
+	owners := map[string]map[string]bool{} // folded name → ids
+	type q struct{ name, id string }
+	var qs []q
+	for id, r := range recs {
+		for _, n := range r.names() {
+			k := strings.Join(Fold(n), " ")
+			if owners[k] == nil {
+				owners[k] = map[string]bool{}
+			}
+			owners[k][id] = true
+			qs = append(qs, q{n, id})
+		}
+	}
+	miss, shared := 0, 0
+	for _, c := range qs {
+		if len(owners[strings.Join(Fold(c.name), " ")]) > 1 {
+			shared++
+			continue
+		}
+		found := false
+		for _, h := range ix.Search(c.name, 3) {
+			found = found || h.ID == c.id
+		}
+		if !found {
+			miss++
+			t.Errorf("%s %q: top 3 %v", c.id, c.name, ix.Search(c.name, 3))
+		}
+	}
+	t.Logf("%d names, %d shared by several entities, %d others missed", len(qs), shared, miss)
+}
+
 // BenchmarkSearch measures one search over every name and alias of the
 // 2024 list.
 func BenchmarkSearch(b *testing.B) {
