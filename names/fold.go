@@ -22,23 +22,30 @@
 //  5. Particles are dropped: Arabic articles and connectors as transliterated
 //     (al el ul ud ur us ut ad an ar as ash at az ed es et ez e i y wa wal
 //     waal fi l d), the same in French and English (le la les de du des the
-//     of and in for a to), and in Arabic script the standalone ال and a
-//     leading ال, وال or بال on a word when two letters or more remain. So
-//     lashkar-e-jhangvi, lashkar i jhangvi and Lashkar Jhangvi fold alike. If
-//     a name is made of particles only, they are kept.
+//     of and in for a to), the Arabic ones in Cyrillic (аль ал эль ат ад
+//     ан ар ас аш аз уль валь ва, and и), and in Arabic script the
+//     standalone ال and a leading ال, وال or بال on a word when two letters
+//     or more remain. So lashkar-e-jhangvi, lashkar i jhangvi and Lashkar
+//     Jhangvi fold alike. If a name is made of particles only, they are
+//     kept.
 //  6. Each remaining Latin token is reduced by transliteration rules, applied
 //     in this order: dzh, dj, zh → j; ph → f; kh → h; ch → sh; ck, q, c → k;
 //     ou, oo → u; ee → i; y → i; th → t; dh → d; gh → g; w after a vowel → u;
 //     doubled letters collapse to one; a final h after a vowel is dropped (ta
 //     marbuta: khilafah = khilafa). In other scripts, doubled letters
-//     collapse too (جبهة → جبهه → جبه). So qaeda → kaeda, mujahideen = mujahidin,
-//     tawheed = tauhid, tayyiba = taiba, mourabitoun = murabitun.
+//     collapse too (جبهة → جبهه → جبه). So qaeda → kaeda, mujahideen =
+//     mujahidin, tawheed = tauhid, tayyiba = taiba, mourabitoun = murabitun.
 //
-// Matching goes further than equality of folded tokens (see Score): two
-// tokens also match, with less weight, on their consonant skeleton (vowels
-// dropped, an initial vowel kept as one mark: qaida = qaeda, jehad = jihad),
-// within a small edit distance, or when one is a prefix of the other (a user
-// types part of a word).
+// # Matching
+//
+// Matching goes further than equality of folded tokens (see Search and
+// Score). A query token also matches a name token, with less weight, when
+// two adjacent tokens of one are written as one word of the other (abu bakar
+// = abubakar, ansarallah = ansar allah); when their consonant skeletons are
+// equal (vowels dropped, an initial vowel kept as one mark; tokens of four
+// letters or more: qaida = qaeda, jehad = jihad); when they are one edit
+// apart (four letters or more: jaulani = julani), or two (eight or more);
+// or when one is a prefix of the other (a word typed in part: jhang).
 package names
 
 import (
@@ -77,7 +84,8 @@ var particles = map[string]bool{}
 
 func init() {
 	for _, p := range strings.Fields(`al el ul ud ur us ut ad an ar as ash at az ed es et ez e i y
-		wa wal waal fi l d le la les de du des the of and in for a to ال`) {
+		wa wal waal fi l d le la les de du des the of and in for a to ال
+		аль ал эль ат ад ан ар ас аш аз уль валь ва и`) {
 		particles[p] = true
 	}
 	for r := '٠'; r <= '٩'; r++ {

@@ -42,7 +42,7 @@ func TestFold(t *testing.T) {
 		{"جمات ال احرار", []string{"جمات", "احرار"}},    // standalone article
 		{"والجهاد", []string{"جهاد"}},                   // wa-l- prefix
 		{"١٢٣", []string{"123"}},                        // Arabic-Indic digits
-		{"Катиба ат-Таухид", []string{"катиба", "ат", "таухид"}},
+		{"Катиба ат-Таухид валь-Джихад", []string{"катиба", "таухид", "джихад"}},
 	}
 	for _, tt := range tests {
 		got := Fold(tt.in)

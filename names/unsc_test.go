@@ -160,6 +160,7 @@ var variantPairs = []struct {
 	{"الجماعة الاسلامية المقاتلة الليبية", "الجماعه الإسلاميه المقاتله الليبيه", "114090"},
 	{"JAMAAH ANSHARUT DAULAH", "jamaah anshorut dawlah", "6908835"},
 	{"KHATIBA AL-TAWHID WAL-JIHAD (KTJ)", "khatiba tawheed jihad", "6908877"},
+	{"Катиба ат-Таухид валь-Джихад", "катиба таухид джихад", "6908877"},
 	{"JUND AL AQSA", "jund el-aqsa", "6908607"},
 	{"ABDALLAH AZZAM BRIGADES (AAB)", "abdullah azam brigade", "6908409"},
 	{"SELSELAT AL-THAHAB", "silsilat al dhahab", "6908605"},
