@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Similarity of two folded tokens, by the strongest relation that holds.
@@ -30,7 +31,7 @@ func tokenSim(q, n string, qr, nr []rune, qs, ns string) float64 {
 	}
 	short := min(len(qr), len(nr))
 	best := 0.0
-	if short >= 4 && qs == ns && len([]rune(qs)) >= 2 {
+	if short >= 4 && qs == ns && utf8.RuneCountInString(qs) >= 2 {
 		best = simSkeleton
 	}
 	if d := len(qr) - len(nr); best < simEdit1 && short >= 4 && d <= 2 && d >= -2 {
@@ -74,11 +75,11 @@ func oneEdit(a, b []rune) bool {
 	return slices.Equal(a[i+1:], b[i:])
 }
 
-// editDistance is the Levenshtein distance of a and b, or max+1 when it is
-// over max.
-func editDistance(a, b []rune, max int) int {
-	if d := len(a) - len(b); d > max || -d > max {
-		return max + 1
+// editDistance is the Levenshtein distance of a and b, or limit+1 when it
+// is over limit.
+func editDistance(a, b []rune, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
 	}
 	var pb, cb [40]int
 	prev, cur := pb[:0], cb[:0]
@@ -101,12 +102,12 @@ func editDistance(a, b []rune, max int) int {
 			cur[j] = c
 			rowMin = min(rowMin, c)
 		}
-		if rowMin > max {
-			return max + 1
+		if rowMin > limit {
+			return limit + 1
 		}
 		prev, cur = cur, prev
 	}
-	return min(prev[len(b)], max+1)
+	return min(prev[len(b)], limit+1)
 }
 
 // Hit is one entity found by Search: its id, the name or alias that matched
@@ -134,7 +135,8 @@ type Index struct {
 	keys    [][]rune
 	strs    []string
 	skels   []string
-	df      []int // names holding the token
+	df      []int  // names holding the token
+	tok     []bool // a token of a name, not only two written as one
 	entries []entry
 }
 
@@ -153,6 +155,7 @@ func (ix *Index) intern(k string) int32 {
 	ix.keys = append(ix.keys, []rune(k))
 	ix.skels = append(ix.skels, skeleton(k))
 	ix.df = append(ix.df, 0)
+	ix.tok = append(ix.tok, false)
 	return id
 }
 
@@ -167,6 +170,7 @@ func (ix *Index) Add(id, name string) {
 	seen := map[int32]bool{}
 	for i, t := range toks {
 		k := ix.intern(t)
+		ix.tok[k] = true
 		if !seen[k] {
 			seen[k] = true
 			e.toks = append(e.toks, k)
@@ -210,6 +214,12 @@ func (ix *Index) search(query string, n int, idf bool, minScore float64) []Hit {
 		qs := skeleton(q)
 		s := make([]float32, len(ix.strs))
 		for k, kr := range ix.keys {
+			if !ix.tok[k] {
+				if ix.strs[k] == q {
+					s[k] = simExact // joins only match exactly
+				}
+				continue
+			}
 			if d := len(kr) - len(qr); d > 2 && !(len(qr) >= 3 && kr[0] == qr[0]) {
 				continue // cannot be one of the relations but a prefix
 			}
