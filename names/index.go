@@ -135,8 +135,9 @@ type Index struct {
 	keys    [][]rune
 	strs    []string
 	skels   []string
-	df      []int  // names holding the token
-	tok     []bool // a token of a name, not only two written as one
+	df      []int     // names holding the token
+	tok     []bool    // a token of a name, not only two written as one
+	post    [][]int32 // entries holding the token or join
 	entries []entry
 }
 
@@ -156,6 +157,7 @@ func (ix *Index) intern(k string) int32 {
 	ix.skels = append(ix.skels, skeleton(k))
 	ix.df = append(ix.df, 0)
 	ix.tok = append(ix.tok, false)
+	ix.post = append(ix.post, nil)
 	return id
 }
 
@@ -167,6 +169,7 @@ func (ix *Index) Add(id, name string) {
 		return
 	}
 	e := entry{id: id, name: strings.Join(strings.Fields(name), " ")}
+	n := int32(len(ix.entries))
 	seen := map[int32]bool{}
 	for i, t := range toks {
 		k := ix.intern(t)
@@ -175,9 +178,15 @@ func (ix *Index) Add(id, name string) {
 			seen[k] = true
 			e.toks = append(e.toks, k)
 			ix.df[k]++
+			ix.post[k] = append(ix.post[k], n)
 		}
 		if i > 0 {
-			e.joins = append(e.joins, join{ix.intern(toks[i-1] + t), ix.intern(toks[i-1]), k})
+			j := ix.intern(toks[i-1] + t)
+			e.joins = append(e.joins, join{j, ix.intern(toks[i-1]), k})
+			if !seen[j] {
+				seen[j] = true
+				ix.post[j] = append(ix.post[j], n)
+			}
 		}
 	}
 	ix.entries = append(ix.entries, e)
@@ -246,9 +255,31 @@ func (ix *Index) search(query string, n int, idf bool, minScore float64) []Hit {
 			}
 		}
 	}
+	// Only the names holding a matched token are scored.
+	mark := make([]bool, len(ix.entries))
+	var cands []int32
+	visit := func(k int32) {
+		for _, c := range ix.post[k] {
+			if !mark[c] {
+				mark[c] = true
+				cands = append(cands, c)
+			}
+		}
+	}
+	for i := range qt {
+		for k, v := range sims[i] {
+			if v > 0 {
+				visit(int32(k))
+			}
+		}
+		if qjoin[i] >= 0 {
+			visit(qjoin[i])
+		}
+	}
 	best := map[string]Hit{}
 	bs := make([]float32, len(qt))
-	for _, e := range ix.entries {
+	for _, c := range cands {
+		e := ix.entries[c]
 		for i := range qt {
 			b := float32(0)
 			for _, k := range e.toks {
