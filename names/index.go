@@ -127,9 +127,9 @@ type entry struct {
 // join is two adjacent tokens a and b of a name written as one, k.
 type join struct{ k, a, b int32 }
 
-// Index holds names of entities for Search. The zero value is not ready:
-// use NewIndex. An Index is not safe for concurrent Add; Search may run
-// concurrently once adding is over.
+// Index holds names of entities for Search. The zero value is an empty
+// Index. Add must not run concurrently with Add or Search; searches may run
+// concurrently with each other.
 type Index struct {
 	vocab   map[string]int32
 	keys    [][]rune
@@ -147,6 +147,9 @@ func NewIndex() *Index {
 }
 
 func (ix *Index) intern(k string) int32 {
+	if ix.vocab == nil {
+		ix.vocab = map[string]int32{}
+	}
 	if id, ok := ix.vocab[k]; ok {
 		return id
 	}

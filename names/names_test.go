@@ -142,3 +142,39 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexZeroValue(t *testing.T) {
+	var ix Index
+	if hits := ix.Search("qaida", 3); len(hits) != 0 {
+		t.Errorf("empty index: %v", hits)
+	}
+	ix.Add("QDe.004", "AL-QAIDA")
+	ix.Add("QDe.115", "AL-QAIDA IN IRAQ")
+	ix.Add("QDe.115", "Al-Tawhid")
+	ix.Add("x", "   ") // no tokens: not indexed
+	if ix.Len() != 3 {
+		t.Errorf("Len = %d, want 3", ix.Len())
+	}
+	tests := []struct {
+		query string
+		n     int
+		want  []string
+	}{
+		{"al qaeda", 3, []string{"QDe.004", "QDe.115"}}, // one hit per id, shorter name first
+		{"iraq qaida", 3, []string{"QDe.115"}}, // AL-QAIDA lacks the rarer word: under MinScore
+		{"tauheed", 3, []string{"QDe.115"}},
+		{"al qaeda", 1, []string{"QDe.004"}},
+		{"al qaeda", 0, nil},
+		{"", 3, nil},
+		{"hezbollah", 3, nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, h := range ix.Search(tt.query, tt.n) {
+			got = append(got, h.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Search(%q, %d) = %q, want %q", tt.query, tt.n, got, tt.want)
+		}
+	}
+}
