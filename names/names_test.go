@@ -161,7 +161,7 @@ func TestIndexZeroValue(t *testing.T) {
 		want  []string
 	}{
 		{"al qaeda", 3, []string{"QDe.004", "QDe.115"}}, // one hit per id, shorter name first
-		{"iraq qaida", 3, []string{"QDe.115"}}, // AL-QAIDA lacks the rarer word: under MinScore
+		{"iraq qaida", 3, []string{"QDe.115"}},          // AL-QAIDA lacks the rarer word: under MinScore
 		{"tauheed", 3, []string{"QDe.115"}},
 		{"al qaeda", 1, []string{"QDe.004"}},
 		{"al qaeda", 0, nil},
