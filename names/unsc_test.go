@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -240,6 +241,26 @@ func TestSearchNegative(t *testing.T) {
 				t.Errorf("Search(%q) = %v, want nothing", q, hits)
 			}
 		})
+	}
+}
+
+// TestSplitAliasesUNSC checks the names split from every field of the list:
+// no parenthesis or semicolon is left in a name, and the packed fields give
+// their names.
+func TestSplitAliasesUNSC(t *testing.T) {
+	_, recs := loadUNSC(t)
+	for id, r := range recs {
+		for _, n := range r.names() {
+			if strings.ContainsAny(n, "();") || strings.TrimSpace(n) != n {
+				t.Errorf("%s: name %q", id, n)
+			}
+		}
+	}
+	nusra := recs["6908429"].names()
+	for _, want := range []string{"هيئة تحرير الشام", "Hayat Tahrir al-Sham", "Jabhat al-Nusrah", "جبهة فتح الشام", "Fateh al-Sham Front", "Ansar al-Mujahideen Network"} {
+		if !slices.Contains(nusra, want) {
+			t.Errorf("names of 6908429 lack %q: %q", want, nusra)
+		}
 	}
 }
 
