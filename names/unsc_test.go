@@ -313,18 +313,3 @@ func BenchmarkSearch(b *testing.B) {
 		ix.Search(queries[i%len(queries)], 10)
 	}
 }
-
-func TestExplore(t *testing.T) {
-	q := os.Getenv("Q")
-	if q == "" {
-		t.Skip()
-	}
-	ix, recs := loadUNSC(t)
-	t.Logf("%d names, %d records", ix.Len(), len(recs))
-	for _, q := range strings.Split(q, "|") {
-		t.Logf("%q → %v", q, Fold(q))
-		for _, h := range ix.Search(q, 5) {
-			t.Logf("   %s %.3f %s", h.ID, h.Score, h.Name)
-		}
-	}
-}
