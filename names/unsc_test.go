@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kspplatform/ksp/internal/sharedtest"
 )
 
 // sharedDir returns the shared test data folder: $KSP_SHARED, else shared/
@@ -14,32 +16,7 @@ import (
 // CI=true.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	const msg = "shared test data not found: set KSP_SHARED or place shared/ beside the repository"
-	if d := os.Getenv("KSP_SHARED"); d != "" {
-		if _, err := os.Stat(d); err == nil {
-			return d
-		}
-	}
-	dir, err := os.Getwd()
-	for err == nil {
-		if _, e := os.Stat(filepath.Join(dir, "go.mod")); e == nil {
-			d := filepath.Join(dir, "..", "shared")
-			if _, e := os.Stat(filepath.Join(d, "testdata", "unsc")); e == nil {
-				return d
-			}
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return sharedtest.Dir(t, "unsc")
 }
 
 // unscRecord is what the tests read of an INDIVIDUAL or ENTITY.

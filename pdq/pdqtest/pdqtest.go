@@ -3,44 +3,21 @@
 package pdqtest
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kspplatform/ksp/internal/sharedtest"
 )
 
 // SkipMessage is the reason given when the shared test data is missing.
-const SkipMessage = "shared test data not found: set KSP_SHARED or place shared/ beside the repository"
+const SkipMessage = sharedtest.SkipMessage
 
-// SharedDir returns the shared test data folder: $KSP_SHARED, else shared/
-// beside the module root (the nearest directory above the working directory
-// holding go.mod). It skips the test when neither exists.
+// SharedDir returns the shared test data folder with the PDQ vectors:
+// $KSP_SHARED, else shared/ beside the module root. It skips the test when
+// neither has them (and fails it under CI=true).
 func SharedDir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("KSP_SHARED"); d != "" {
-		if _, err := os.Stat(d); err == nil {
-			return d
-		}
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Skipf("%s (%v)", SkipMessage, err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			d := filepath.Join(dir, "..", "shared")
-			if _, err := os.Stat(filepath.Join(d, "testdata", "pdq")); err == nil {
-				return d
-			}
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	t.Skip(SkipMessage)
-	return ""
+	return sharedtest.Dir(t, "pdq")
 }
 
 // Dir returns the folder of the PDQ test vectors (shared/testdata/pdq), or
