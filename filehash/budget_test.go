@@ -105,7 +105,9 @@ func TestMemoryBudgetOrder(t *testing.T) {
 
 	// A head that gives up lets in the waiter behind it, which fits: it is
 	// served then, not left to time out.
-	c := NewMemoryBudget(100, 300*time.Millisecond)
+	// Long enough that the next waiter queues before the head gives up, even
+	// on a loaded machine.
+	c := NewMemoryBudget(100, 1500*time.Millisecond)
 	if err := c.acquire(60); err != nil {
 		t.Fatal(err)
 	}
