@@ -84,8 +84,9 @@ func newPolicy() *bluemonday.Policy {
 }
 
 // Render converts a Markdown body to sanitised HTML that the web layer may
-// insert into a page as it is.
+// insert into a page as it is. Invalid UTF-8 in src becomes U+FFFD.
 func Render(src string) template.HTML {
+	src = strings.ToValidUTF8(src, "\uFFFD")
 	var buf bytes.Buffer
 	ctx := parser.NewContext(parser.WithIDs(newPrefixIDs()))
 	if err := md.Convert([]byte(src), &buf, parser.WithContext(ctx)); err != nil {
@@ -172,14 +173,21 @@ func collapse(s string) string {
 // linkTarget returns the target of a link or image as the browser would
 // read it (character references resolved, as goldmark resolves them when
 // it writes the href) and whether it is a safe one: the raw and the
-// resolved forms must both pass safeURL.
+// resolved forms, and the href written from them, must all pass safeURL.
 func linkTarget(raw []byte) (string, bool) {
 	resolved := string(util.ResolveEntityNames(util.ResolveNumericReferences(raw)))
-	return resolved, safeURL(string(raw)) && safeURL(resolved)
+	href := string(util.URLEscape([]byte(resolved), false))
+	if !safeURL(string(raw)) || !safeURL(resolved) || !safeURL(href) {
+		return resolved, false
+	}
+	// bluemonday writes the href back as url.Parse reads it; a target it
+	// would rewrite is not the one shown beside the link, so it is refused.
+	u, _ := url.Parse(href)
+	return resolved, u.String() == href
 }
 
-// safeURL reports whether dest may be a link target: http, https or mailto,
-// or relative (no scheme). Anything a browser could read differently from
+// safeURL reports whether dest may be a link target: http or https with a
+// host, mailto with an address, or relative (no scheme). Anything a browser could read differently from
 // url.Parse (control characters, white space, an undecoded reference) is
 // refused.
 func safeURL(dest string) bool {
@@ -192,12 +200,16 @@ func safeURL(dest string) bool {
 		}
 	}
 	u, err := url.Parse(dest)
-	if err != nil {
+	if err != nil || u.String() == "" { // "#" alone points nowhere
 		return false
 	}
 	switch strings.ToLower(u.Scheme) {
-	case "", "http", "https", "mailto":
+	case "":
 		return true
+	case "http", "https":
+		return u.Host != ""
+	case "mailto":
+		return u.Opaque != ""
 	}
 	return false
 }
