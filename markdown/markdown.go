@@ -170,20 +170,24 @@ func collapse(s string) string {
 	return strings.Join(out, "\n")
 }
 
-// linkTarget returns the target of a link or image as the browser would
-// read it (character references resolved, as goldmark resolves them when
-// it writes the href) and whether it is a safe one: the raw and the
-// resolved forms, and the href written from them, must all pass safeURL.
-func linkTarget(raw []byte) (string, bool) {
-	resolved := string(util.ResolveEntityNames(util.ResolveNumericReferences(raw)))
-	href := string(util.URLEscape([]byte(resolved), false))
-	if !safeURL(string(raw)) || !safeURL(resolved) || !safeURL(href) {
-		return resolved, false
+// linkTarget reads the target of a link or image. It returns the target
+// as the browser will read it (character references resolved, as goldmark
+// resolves them), which is shown as text; the href to write (percent-escaped
+// as goldmark escapes it); and whether it is safe: the raw, the resolved and
+// the escaped forms must all pass safeURL, and bluemonday, which writes an
+// href back as url.Parse reads it, must not rewrite it into something else
+// than the target shown (only the scheme's case may change).
+func linkTarget(raw []byte) (shown, href string, ok bool) {
+	shown = string(util.ResolveEntityNames(util.ResolveNumericReferences(raw)))
+	href = string(util.URLEscape([]byte(shown), false))
+	if !safeURL(string(raw)) || !safeURL(shown) || !safeURL(href) {
+		return shown, "", false
 	}
-	// bluemonday writes the href back as url.Parse reads it; a target it
-	// would rewrite is not the one shown beside the link, so it is refused.
 	u, _ := url.Parse(href)
-	return resolved, u.String() == href
+	if !strings.EqualFold(u.String(), href) {
+		return shown, "", false
+	}
+	return shown, u.String(), true
 }
 
 // safeURL reports whether dest may be a link target: http or https with a
@@ -225,10 +229,10 @@ func (safeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindImage, renderImage)
 }
 
-// writeOpenA writes the start tag of a link to dest, which safeURL accepted.
-func writeOpenA(w util.BufWriter, dest string) {
+// writeOpenA writes the start tag of a link to href, from linkTarget.
+func writeOpenA(w util.BufWriter, href string) {
 	_, _ = w.WriteString(`<a href="`)
-	_, _ = w.Write(util.EscapeHTML(util.URLEscape([]byte(dest), false)))
+	_, _ = w.Write(util.EscapeHTML([]byte(href)))
 	_, _ = w.WriteString(`" rel="` + linkRel + `">`)
 }
 
@@ -237,12 +241,12 @@ func writeOpenA(w util.BufWriter, dest string) {
 // With an unsafe target only the text is kept. Titles are dropped.
 func renderLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Link)
-	dest, ok := linkTarget(n.Destination)
+	dest, href, ok := linkTarget(n.Destination)
 	if !ok {
 		return ast.WalkContinue, nil
 	}
 	if entering {
-		writeOpenA(w, dest)
+		writeOpenA(w, href)
 		return ast.WalkContinue, nil
 	}
 	_, _ = w.WriteString("</a>")
@@ -266,13 +270,13 @@ func renderAutoLink(w util.BufWriter, source []byte, node ast.Node, entering boo
 	if n.AutoLinkType == ast.AutoLinkEmail && !bytes.HasPrefix(bytes.ToLower(raw), []byte("mailto:")) {
 		raw = append([]byte("mailto:"), raw...)
 	}
-	dest, ok := linkTarget(raw)
+	_, href, ok := linkTarget(raw)
 	label := util.EscapeHTML(n.Label(source))
 	if !ok {
 		_, _ = w.Write(label)
 		return ast.WalkContinue, nil
 	}
-	writeOpenA(w, dest)
+	writeOpenA(w, href)
 	_, _ = w.Write(label)
 	_, _ = w.WriteString("</a>")
 	return ast.WalkContinue, nil
@@ -288,7 +292,7 @@ func renderImage(w util.BufWriter, source []byte, node ast.Node, entering bool) 
 	}
 	n := node.(*ast.Image)
 	alt := strings.TrimSpace(textOf(n, source))
-	dest, ok := linkTarget(n.Destination)
+	dest, _, ok := linkTarget(n.Destination)
 	_, _ = w.WriteString(`<span class="md-image">[image`)
 	if alt != "" {
 		_, _ = w.WriteString(": ")

@@ -401,3 +401,31 @@ func TestPlain(t *testing.T) {
 		})
 	}
 }
+
+func TestRealURLsStayLinks(t *testing.T) {
+	tests := []struct {
+		url  string
+		href string
+	}{
+		{"https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32021R0784", "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32021R0784"},
+		{"https://www.legislation.gov.uk/ukpga/2023/50/contents", "https://www.legislation.gov.uk/ukpga/2023/50/contents"},
+		{"https://example.org/path_(with)_parens", "https://example.org/path_(with)_parens"},
+		{"https://example.org/#section-2", "https://example.org/#section-2"},
+		{"https://example.org/ü", "https://example.org/%C3%BC"},
+		{"https://example.org/a?x=1&y=%2F", "https://example.org/a?x=1&amp;y=%2F"},
+		{"HTTPS://EXAMPLE.ORG/X", "https://EXAMPLE.ORG/X"},
+		{"mailto:desk@example.org?subject=Hi%20there", "mailto:desk@example.org?subject=Hi%20there"},
+		{"/library/12#md-scope", "/library/12#md-scope"},
+		{"../guides/x", "../guides/x"},
+		{"?page=2", "?page=2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.url, func(t *testing.T) {
+			out := string(Render("[t](" + tc.url + ")"))
+			want := `<a href="` + tc.href + `" rel="nofollow noopener noreferrer">t</a> <span class="link-target">(`
+			if !strings.Contains(out, want) {
+				t.Errorf("Render([t](%s)) = %q, want it to contain %q", tc.url, out, want)
+			}
+		})
+	}
+}
