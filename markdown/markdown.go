@@ -342,9 +342,12 @@ func textOf(n ast.Node, source []byte) string {
 // "section".
 type prefixIDs struct {
 	used map[string]bool
+	next map[string]int // the next suffix to try for a base id
 }
 
-func newPrefixIDs() *prefixIDs { return &prefixIDs{used: map[string]bool{}} }
+func newPrefixIDs() *prefixIDs {
+	return &prefixIDs{used: map[string]bool{}, next: map[string]int{}}
+}
 
 // Generate implements parser.IDs.
 func (p *prefixIDs) Generate(value []byte, _ ast.NodeKind) []byte {
@@ -375,8 +378,9 @@ func (p *prefixIDs) Generate(value []byte, _ ast.NodeKind) []byte {
 	}
 	base := IDPrefix + slug
 	id := base
-	for i := 1; p.used[id]; i++ {
-		id = base + "-" + strconv.Itoa(i)
+	for p.used[id] {
+		p.next[base]++
+		id = base + "-" + strconv.Itoa(p.next[base])
 	}
 	p.used[id] = true
 	return []byte(id)

@@ -429,3 +429,19 @@ func TestRealURLsStayLinks(t *testing.T) {
 		})
 	}
 }
+
+func TestManyRepeatedHeadings(t *testing.T) {
+	// 20,000 equal headings get 20,000 different ids, numbered in order.
+	// Numbering keeps a counter per base id, so this takes about a second;
+	// scanning from -1 for each heading took most of a minute.
+	const n = 20000
+	src := strings.Repeat("# Same\n\n", n)
+	out := string(Render(src))
+	checkIDsUnique(t, src[:40], out)
+	if want := `id="md-same-19999"`; !strings.Contains(out, want) {
+		t.Errorf("last heading: no %s", want)
+	}
+	if got := strings.Count(out, `id="md-same`); got != n {
+		t.Errorf("%d heading ids, want %d", got, n)
+	}
+}
