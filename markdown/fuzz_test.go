@@ -35,6 +35,7 @@ var fuzzSeeds = []string{
 	"[a]: javascript:alert(1)\n\n[x][a] ![y][a]",
 	"> - [x](https://example.org \"t\")\n>   ![i](/i.png)",
 	"***[`<x>`](mailto:a@b.c)***",
+	"[see <https://x.example> and www.z.example](https://y.example)",
 }
 
 func FuzzRender(f *testing.F) {

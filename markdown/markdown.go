@@ -260,7 +260,8 @@ func renderLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (
 }
 
 // renderAutoLink renders <https://…>, <x@y> and bare URLs: the text is the
-// target, so it needs no second copy. An unsafe one is kept as text.
+// target, so it needs no second copy. An unsafe one, or one inside the text
+// of another link (a link in a link would split it), is kept as text.
 func renderAutoLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	if !entering {
 		return ast.WalkContinue, nil
@@ -272,7 +273,7 @@ func renderAutoLink(w util.BufWriter, source []byte, node ast.Node, entering boo
 	}
 	_, href, ok := linkTarget(raw)
 	label := util.EscapeHTML(n.Label(source))
-	if !ok {
+	if !ok || insideLink(n) {
 		_, _ = w.Write(label)
 		return ast.WalkContinue, nil
 	}
@@ -280,6 +281,16 @@ func renderAutoLink(w util.BufWriter, source []byte, node ast.Node, entering boo
 	_, _ = w.Write(label)
 	_, _ = w.WriteString("</a>")
 	return ast.WalkContinue, nil
+}
+
+// insideLink reports whether n is in the text of a link.
+func insideLink(n ast.Node) bool {
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		if p.Kind() == ast.KindLink {
+			return true
+		}
+	}
+	return false
 }
 
 // renderImage never emits <img>: an image would load from wherever its

@@ -21,10 +21,11 @@ var allowedAttrs = map[string][]string{
 // violations returns what is unsafe in out: any element or attribute not in
 // allowedAttrs (so no script, style, iframe, svg, img, object or form, and
 // no on* handler), a link target other than http, https, mailto or
-// relative, a link without rel="nofollow noopener noreferrer", a heading id
-// without the prefix, or "javascript:" in any attribute.
+// relative, a link without rel="nofollow noopener noreferrer", a link in a
+// link, a heading id without the prefix, or "javascript:" in any attribute.
 func violations(out string) []string {
 	var v []string
+	inA := false
 	z := html.NewTokenizer(strings.NewReader(out))
 	for {
 		tt := z.Next()
@@ -55,10 +56,17 @@ func violations(out string) []string {
 			}
 		}
 		if tt == html.EndTagToken {
+			if tok.Data == "a" {
+				inA = false
+			}
 			continue
 		}
 		switch tok.Data {
 		case "a":
+			if inA {
+				v = append(v, "a inside a")
+			}
+			inA = true
 			href, ok := attrs["href"]
 			if !ok {
 				v = append(v, "a without href")
@@ -239,6 +247,12 @@ func TestRenderLinks(t *testing.T) {
 			name: "target text escaped",
 			src:  "[x](https://example.org/?a=<b>)",
 			want: `<span class="link-target">(https://example.org/?a=&lt;b&gt;)</span>`,
+		},
+		{
+			name:    "autolink inside link text is text",
+			src:     "[see <https://x.example>](https://y.example)",
+			want:    `<a href="https://y.example" rel="nofollow noopener noreferrer">see https://x.example</a> <span class="link-target">(https://y.example)</span>`,
+			wantNot: `href="https://x.example"`,
 		},
 		{
 			name:    "ftp is not a link",
