@@ -100,8 +100,8 @@ func Render(src string) template.HTML {
 // Plain returns the text of a Markdown body without its formatting, for
 // search indexing and snippets: one line per block (paragraph, heading,
 // list item, table row, code line), runs of spaces collapsed, table cells
-// separated by spaces. Link targets shown beside links are left out; image
-// placeholders keep their alt text.
+// separated by spaces. Link targets shown beside links are left out; an
+// image stays as its placeholder, "[image: alt — address]".
 func Plain(src string) string {
 	z := html.NewTokenizer(strings.NewReader(string(Render(src))))
 	var b strings.Builder
@@ -191,15 +191,15 @@ func linkTarget(raw []byte) (shown, href string, ok bool) {
 }
 
 // safeURL reports whether dest may be a link target: http or https with a
-// host, mailto with an address, or relative (no scheme). Anything a browser could read differently from
-// url.Parse (control characters, white space, an undecoded reference) is
-// refused.
+// host, mailto with an address, or relative (no scheme). Anything a browser
+// could read differently from url.Parse (control characters, white space
+// other than a space, which is written %20) is refused.
 func safeURL(dest string) bool {
 	if dest == "" {
 		return false
 	}
 	for _, r := range dest {
-		if r < 0x20 || r == 0x7f || unicode.IsSpace(r) {
+		if r < 0x20 || r == 0x7f || (unicode.IsSpace(r) && r != ' ') {
 			return false
 		}
 	}

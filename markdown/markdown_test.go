@@ -122,6 +122,9 @@ func TestRenderHarmless(t *testing.T) {
 		{name: "named reference colon", src: "[x](javascript&colon;alert(1))", want: []string{"<p>x</p>"}},
 		{name: "reference first letter", src: "[x](&#106;avascript:alert(1))", want: []string{"<p>x</p>"}},
 		{name: "tab in scheme", src: "[x](<java\tscript:alert(1)>)", want: []string{"<p>x</p>"}},
+		{name: "space in scheme", src: "[x](<java script:alert(1)>)", want: []string{"<p>x</p>"}},
+		{name: "leading space", src: "[x](< javascript:alert(1)>)", want: []string{"<p>x</p>"}},
+		{name: "no-break space", src: "[x](<\u00a0javascript:alert(1)>)", want: []string{"<p>x</p>"}},
 		{name: "escaped tab in scheme", src: "[x](java&#9;script:alert(1))", want: []string{"<p>x</p>"}},
 		{name: "percent in scheme", src: "[x](java%0ascript:alert(1))", want: []string{"<p>x</p>"}},
 		{name: "data link", src: "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)", want: []string{"<p>x</p>"}},
@@ -432,6 +435,7 @@ func TestRealURLsStayLinks(t *testing.T) {
 		{"/library/12#md-scope", "/library/12#md-scope"},
 		{"../guides/x", "../guides/x"},
 		{"?page=2", "?page=2"},
+		{"<https://example.org/a b>", "https://example.org/a%20b"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.url, func(t *testing.T) {
