@@ -22,7 +22,8 @@ var allowedAttrs = map[string][]string{
 // allowedAttrs (so no script, style, iframe, svg, img, object or form, and
 // no on* handler), a link target other than http, https, mailto or
 // relative, a link without rel="nofollow noopener noreferrer", a link in a
-// link, a heading id without the prefix, or "javascript:" in any attribute.
+// link, a heading without an id or with one lacking the prefix, or
+// "javascript:" in any attribute.
 func violations(out string) []string {
 	var v []string
 	inA := false
@@ -81,7 +82,9 @@ func violations(out string) []string {
 				v = append(v, "rel "+attrs["rel"])
 			}
 		case "h1", "h2", "h3", "h4", "h5", "h6":
-			if id, ok := attrs["id"]; ok && !strings.HasPrefix(id, IDPrefix) {
+			if id, ok := attrs["id"]; !ok {
+				v = append(v, "heading without id")
+			} else if !strings.HasPrefix(id, IDPrefix) {
 				v = append(v, "heading id "+id)
 			}
 		}
