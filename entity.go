@@ -86,12 +86,12 @@ type EntityFilter struct {
 
 // EntityUpdate changes an entity; nil fields stay as they are.
 type EntityUpdate struct {
-	Name         *string
-	OriginalName *string
-	Aliases      *[]EntityAlias
-	Ideology     *Ideology
-	Notes        *string
-	Lists        *[]EntityListing
+	Name         *string          `json:"name,omitempty"`
+	OriginalName *string          `json:"original_name,omitempty"`
+	Aliases      *[]EntityAlias   `json:"aliases,omitempty"`
+	Ideology     *Ideology        `json:"ideology,omitempty"`
+	Notes        *string          `json:"notes,omitempty"`
+	Lists        *[]EntityListing `json:"lists,omitempty"`
 }
 
 // ImportCounts is what an import of a list did, counted in entries.
