@@ -244,8 +244,16 @@ func (n *node) textOf(name string) string {
 	return ""
 }
 
-// readNode reads the content of the element just opened up to its end tag.
-func readNode(d *xml.Decoder, name string) (*node, error) {
+// maxDepth bounds the nesting inside one entry (the real list nests three
+// deep), so that a hostile document cannot exhaust the stack.
+const maxDepth = 32
+
+// readNode reads the content of the element just opened, depth levels below
+// its entry, up to its end tag.
+func readNode(d *xml.Decoder, name string, depth int) (*node, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("unsc: elements nested more than %d deep inside an entry", maxDepth)
+	}
 	n := &node{name: name}
 	var text strings.Builder
 	for {
@@ -257,7 +265,7 @@ func readNode(d *xml.Decoder, name string) (*node, error) {
 		case xml.CharData:
 			text.Write(t)
 		case xml.StartElement:
-			c, err := readNode(d, t.Name.Local)
+			c, err := readNode(d, t.Name.Local, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -270,7 +278,7 @@ func readNode(d *xml.Decoder, name string) (*node, error) {
 }
 
 func parseEntry(d *xml.Decoder, kind Kind) (Entry, error) {
-	n, err := readNode(d, "")
+	n, err := readNode(d, "", 0)
 	if err != nil {
 		return Entry{}, err
 	}

@@ -159,6 +159,8 @@ func TestSmallDocuments(t *testing.T) {
 		{name: "bad dateGenerated", xml: `<CONSOLIDATED_LIST dateGenerated="yesterday"/>`, wantErr: "dateGenerated"},
 		{name: "no DATAID", xml: `<CONSOLIDATED_LIST dateGenerated="2024-01-01"><ENTITIES><ENTITY><FIRST_NAME>X</FIRST_NAME></ENTITY></ENTITIES></CONSOLIDATED_LIST>`, wantErr: "no DATAID"},
 		{name: "duplicate DATAID", xml: `<CONSOLIDATED_LIST dateGenerated="2024-01-01"><ENTITIES><ENTITY><DATAID>7</DATAID></ENTITY><ENTITY><DATAID>7</DATAID></ENTITY></ENTITIES></CONSOLIDATED_LIST>`, wantErr: "appears twice"},
+		{name: "nested too deep", xml: `<CONSOLIDATED_LIST dateGenerated="2024-01-01"><ENTITIES><ENTITY>` + strings.Repeat("<A>", 100000) + strings.Repeat("</A>", 100000) + `</ENTITY></ENTITIES></CONSOLIDATED_LIST>`, wantErr: "nested more than"},
+		{name: "deep unknown element skipped", xml: `<CONSOLIDATED_LIST dateGenerated="2024-01-01"><X>` + strings.Repeat("<A>", 1000) + strings.Repeat("</A>", 1000) + `</X></CONSOLIDATED_LIST>`},
 		{name: "empty list", xml: `<CONSOLIDATED_LIST dateGenerated="2024-01-01T00:00:00Z"/>`},
 		{
 			name: "missing and unknown elements",
