@@ -68,7 +68,7 @@ func BenchSubmitBatchNew(b *testing.B, db Store) {
 
 // BenchImportUNSC measures importing the 2024 UN list into a store without
 // entities (875 added, one transaction), and, as "diff-ms", importing it
-// over the 2017 list (156 added, 585 updated, 302 delisted). The file is
+// over the 2017 list (156 added, 566 updated, 302 delisted). The file is
 // parsed inside each import, as the CLI and the API do.
 func BenchImportUNSC(b *testing.B, db Store) {
 	y2017 := UNSCSnapshot(b, "consolidated-2017-07-03.xml")

@@ -38,7 +38,9 @@ type Alias struct {
 	Name    string
 }
 
-// Entry is one INDIVIDUAL or ENTITY of the list.
+// Entry is one INDIVIDUAL or ENTITY of the list. Every field has its white
+// space tidied: runs made one space, and for Comments, lines kept but
+// trimmed, blank ones dropped.
 type Entry struct {
 	// DataID is the UN's stable key of the entry (DATAID); it survives
 	// changes of reference number and name.
@@ -237,11 +239,37 @@ func (n *node) all(name string) []*node {
 	return out
 }
 
+// textOf returns the text of the first child called name with runs of
+// white space (line breaks of the UN's pretty-printing included) made one
+// space.
 func (n *node) textOf(name string) string {
+	if c := n.child(name); c != nil {
+		return oneLine(c.text)
+	}
+	return ""
+}
+
+// rawText is the raw (trimmed) text of the first child called name.
+func (n *node) rawText(name string) string {
 	if c := n.child(name); c != nil {
 		return c.text
 	}
 	return ""
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// paragraphs tidies free text: each line's white space is made one space,
+// blank lines are dropped and the lines are joined by a line break. The two
+// snapshots indent the same comment differently; this makes them equal.
+func paragraphs(s string) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = oneLine(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // maxDepth bounds the nesting inside one entry (the real list nests three
@@ -289,7 +317,7 @@ func parseEntry(d *xml.Decoder, kind Kind) (Entry, error) {
 		Regime:             n.textOf("UN_LIST_TYPE"),
 		ReferenceNumber:    n.textOf("REFERENCE_NUMBER"),
 		ListedOn:           n.textOf("LISTED_ON"),
-		Comments:           n.textOf("COMMENTS1"),
+		Comments:           paragraphs(n.rawText("COMMENTS1")),
 	}
 	if kind == KindIndividual {
 		var parts []string
@@ -313,8 +341,8 @@ func parseEntry(d *xml.Decoder, kind Kind) (Entry, error) {
 	}
 	for _, nat := range n.all("NATIONALITY") {
 		for _, v := range nat.all("VALUE") {
-			if v.text != "" {
-				e.Nationalities = append(e.Nationalities, v.text)
+			if t := oneLine(v.text); t != "" {
+				e.Nationalities = append(e.Nationalities, t)
 			}
 		}
 	}

@@ -161,6 +161,12 @@ func TestSmallDocuments(t *testing.T) {
 		{name: "duplicate DATAID", xml: `<CONSOLIDATED_LIST dateGenerated="2024-01-01"><ENTITIES><ENTITY><DATAID>7</DATAID></ENTITY><ENTITY><DATAID>7</DATAID></ENTITY></ENTITIES></CONSOLIDATED_LIST>`, wantErr: "appears twice"},
 		{name: "nested too deep", xml: `<CONSOLIDATED_LIST dateGenerated="2024-01-01"><ENTITIES><ENTITY>` + strings.Repeat("<A>", 100000) + strings.Repeat("</A>", 100000) + `</ENTITY></ENTITIES></CONSOLIDATED_LIST>`, wantErr: "nested more than"},
 		{name: "deep unknown element skipped", xml: `<CONSOLIDATED_LIST dateGenerated="2024-01-01"><X>` + strings.Repeat("<A>", 1000) + strings.Repeat("</A>", 1000) + `</X></CONSOLIDATED_LIST>`},
+		{
+			name: "white space tidied",
+			xml: "<CONSOLIDATED_LIST dateGenerated='2024-01-01'><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID><FIRST_NAME> CHO  </FIRST_NAME><SECOND_NAME>CHUN\n\t RYONG </SECOND_NAME>" +
+				"<COMMENTS1>\n  Review  concluded\n      on 25 May 2010. \n\n\n Link:x </COMMENTS1><INDIVIDUAL_ALIAS><QUALITY> Good </QUALITY><ALIAS_NAME>Cho\n Chun</ALIAS_NAME></INDIVIDUAL_ALIAS></INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>",
+			entries: []Entry{{DataID: "1", Kind: KindIndividual, Name: "CHO CHUN RYONG", Comments: "Review concluded\non 25 May 2010.\nLink:x", Aliases: []Alias{{"Good", "Cho Chun"}}}},
+		},
 		{name: "empty list", xml: `<CONSOLIDATED_LIST dateGenerated="2024-01-01T00:00:00Z"/>`},
 		{
 			name: "missing and unknown elements",
