@@ -298,4 +298,23 @@ func testEntities(t *testing.T, open Opener) {
 	if after.Ideology != ideology || after.Notes != notes {
 		t.Errorf("import overwrote the programme's fields: %+v", after)
 	}
+
+	// A UN listing removed by hand comes back with the next import.
+	none := []ksp.EntityListing{}
+	if _, err := db.UpdateEntity(staff, aqi.ID, ksp.EntityUpdate{Lists: &none}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FindEntityByID(member, "QDe.115"); ksp.ErrorCode(err) != ksp.ENOTFOUND {
+		t.Errorf("reference of a removed listing: %v, want not found", err)
+	}
+	counts, err = db.ImportUNSC(staff, bytes.NewReader(y2024), false)
+	must(t, err)
+	if want := (ksp.ImportCounts{Updated: 1, Unchanged: 874}); *counts != want {
+		t.Errorf("re-import after removing a listing: %+v, want %+v", *counts, want)
+	}
+	back, err := db.FindEntityByID(member, "QDe.115")
+	must(t, err)
+	if back.ID != aqi.ID || len(back.Lists) != 1 || back.Lists[0] != want {
+		t.Errorf("listing not restored: %+v", back)
+	}
 }

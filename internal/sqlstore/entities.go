@@ -189,13 +189,17 @@ func (tx *Tx) insertEntity(e *ksp.Entity) error {
 		e.ID, key, string(e.Kind), e.Name, e.OriginalName, jsonList(e.Aliases), string(e.Ideology), e.Notes, e.Comments, jsonList(e.Nationalities), searchText(e), micros(e.Created), micros(e.Updated)); err != nil {
 		return fmt.Errorf("insert entity: %w", err)
 	}
-	return tx.replaceListings(e)
+	return tx.insertListings(e)
 }
 
 func (tx *Tx) replaceListings(e *ksp.Entity) error {
 	if _, err := tx.exec(`DELETE FROM entity_lists WHERE entity_id = ?`, e.ID); err != nil {
 		return fmt.Errorf("entity lists: %w", err)
 	}
+	return tx.insertListings(e)
+}
+
+func (tx *Tx) insertListings(e *ksp.Entity) error {
 	for _, l := range e.Lists {
 		if _, err := tx.exec(`INSERT INTO entity_lists (entity_id, list, regime, reference_number, listed_on, delisted_on) VALUES (?, ?, ?, ?, ?, ?)`,
 			e.ID, l.List, l.Regime, l.ReferenceNumber, l.ListedOn, l.DelistedOn); err != nil {

@@ -147,10 +147,16 @@ func entityFromUNSC(en unsc.Entry) *ksp.Entity {
 }
 
 func (tx *Tx) upsertUNListing(entityID string, l ksp.EntityListing) error {
-	if _, err := tx.exec(`DELETE FROM entity_lists WHERE entity_id = ? AND list = ?`, entityID, ksp.ListUN); err != nil {
+	res, err := tx.exec(`UPDATE entity_lists SET regime = ?, reference_number = ?, listed_on = ?, delisted_on = ? WHERE entity_id = ? AND list = ?`,
+		l.Regime, l.ReferenceNumber, l.ListedOn, l.DelistedOn, entityID, ksp.ListUN)
+	if err != nil {
 		return err
 	}
-	_, err := tx.exec(`INSERT INTO entity_lists (entity_id, list, regime, reference_number, listed_on, delisted_on) VALUES (?, ?, ?, ?, ?, ?)`,
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	// Staff removed the UN listing by hand; the list brings it back.
+	_, err = tx.exec(`INSERT INTO entity_lists (entity_id, list, regime, reference_number, listed_on, delisted_on) VALUES (?, ?, ?, ?, ?, ?)`,
 		entityID, ksp.ListUN, l.Regime, l.ReferenceNumber, l.ListedOn, l.DelistedOn)
 	return err
 }
