@@ -16,6 +16,7 @@ type Store interface {
 	AuditService
 	EventService
 	SignalService
+	EntityService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

@@ -14,3 +14,7 @@ func BenchmarkAuditAppend(b *testing.B) { storetest.BenchAuditAppend(b, open(b))
 // BenchmarkSubmitBatchNew measures bulk loading of new signals through
 // COPY, per batch of 1000 records.
 func BenchmarkSubmitBatchNew(b *testing.B) { storetest.BenchSubmitBatchNew(b, open(b)) }
+
+// BenchmarkImportUNSC measures importing the 2024 UN list, into an empty
+// store and over the 2017 list (diff-ms).
+func BenchmarkImportUNSC(b *testing.B) { storetest.BenchImportUNSC(b, open(b)) }

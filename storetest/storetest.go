@@ -81,6 +81,8 @@ func Run(t *testing.T, open Opener) {
 		{"PasswordReset", testPasswordReset},
 		{"Throttle", testThrottle},
 		{"Secrets", testSecrets},
+		{"EntityImport", testEntityImport},
+		{"Entities", testEntities},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -123,8 +123,11 @@ func (m *Main) orgsCmd(ctx context.Context, args []string) error {
 }
 
 func (m *Main) importCmd(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "unsc" {
+		return m.importUNSC(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "signals" {
-		return exitError{code: 2, msg: "usage: ksp import signals [--org ORG] [--format csv|ndjson] [--json] FILE"}
+		return exitError{code: 2, msg: "usage: ksp import signals [--org ORG] [--format csv|ndjson] [--json] FILE\n       ksp import unsc [--force] [--json] FILE"}
 	}
 	var c common
 	fs := m.flags("import signals", "import signals [--org ORG] [--format csv|ndjson] [--json] FILE", &c)

@@ -47,6 +47,7 @@ Commands:
   scan PATH...          hash every file under the paths and match them against the hash bank
   orgs                  list the organisations (id, slug, kind, status, name)
   import signals FILE   bulk-load signals from CSV or NDJSON
+  import unsc FILE      update the designated entities from a UN consolidated list XML
   export signals        write what an organisation may export, as CSV or NDJSON
   audit verify          verify the tamper-evident audit chain
   backup FILE           consistent online copy of a SQLite database

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -133,6 +134,17 @@ func TestServeDemo(t *testing.T) {
 	code, list := get(keys[0], "/api/v1/orgs")
 	if code != 200 || len(list["items"].([]any)) != 7 {
 		t.Fatalf("orgs: %d %v", code, list)
+	}
+	// With the shared folder, the 2024 UN list is loaded and members read it.
+	wantEntity := 200
+	if findShared() == "" {
+		if os.Getenv("CI") == "true" {
+			t.Error("no shared folder under CI=true: the demo UN list is not tested")
+		}
+		wantEntity = 404
+	}
+	if code, e := get(keys[2], "/api/v1/entities/QDe.115"); code != wantEntity || (code == 200 && e["name"] != "AL-QAIDA IN IRAQ") {
+		t.Errorf("demo entity QDe.115: %d %v, want %d", code, e, wantEntity)
 	}
 	stop()
 
