@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/sharedtest"
 )
 
 // UNSCSnapshot reads one of the UN list snapshots of the shared test data
@@ -19,28 +20,9 @@ import (
 // test, or fails it under CI=true.
 func UNSCSnapshot(t testing.TB, name string) []byte {
 	t.Helper()
-	dir := os.Getenv("KSP_SHARED")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared")
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "testdata", "unsc", name))
+	b, err := os.ReadFile(filepath.Join(sharedtest.Dir(t, "unsc"), "testdata", "unsc", name))
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared UN snapshot missing under CI=true: %v", err)
-		}
-		t.Skipf("shared test data not found (set KSP_SHARED or place shared/ beside the repository): %v", err)
+		t.Fatalf("shared UN snapshot: %v", err)
 	}
 	return b
 }

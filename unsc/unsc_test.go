@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kspplatform/ksp/internal/sharedtest"
 )
 
 // snapshot opens one of the shared UN snapshots: $KSP_SHARED, else shared/
@@ -15,16 +17,9 @@ import (
 // CI=true, where the data is part of the checkout.
 func snapshot(t *testing.T, name string) *os.File {
 	t.Helper()
-	dir := os.Getenv("KSP_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared")
-	}
-	f, err := os.Open(filepath.Join(dir, "testdata", "unsc", name))
+	f, err := os.Open(filepath.Join(sharedtest.Dir(t, "unsc"), "testdata", "unsc", name))
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared UN snapshot missing under CI=true: %v", err)
-		}
-		t.Skipf("shared test data not found (set KSP_SHARED or place shared/ beside the repository): %v", err)
+		t.Fatalf("shared UN snapshot: %v", err)
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
