@@ -199,7 +199,10 @@ func testEntities(t *testing.T, open Opener) {
 		{"alias, any case", ksp.EntityFilter{Q: str("haji mudir")}, 0, "TAi.005"},
 		{"original script", ksp.EntityFilter{Q: str("القاعده في العراق")}, 0, "QDe.115"},
 		{"query and regime", ksp.EntityFilter{Q: str("al-qaida in iraq"), Regime: str("Al-Qaida")}, 0, "QDe.115"},
-		{"like wildcards are literal", ksp.EntityFilter{Q: str("%_%")}, -1, ""},
+		{"particles and hyphens", ksp.EntityFilter{Q: str("lashkar-e-jhangvi")}, 0, "QDe.096"},
+		{"transliteration and word order", ksp.EntityFilter{Q: str("ahrar jama'at ul")}, 0, "QDe.152"},
+		{"diacritics", ksp.EntityFilter{Q: str("Ḥaqqānī network")}, 0, "TAe.012"},
+		{"nothing like it", ksp.EntityFilter{Q: str("%_%")}, -1, ""},
 		{"unknown regime", ksp.EntityFilter{Regime: str("Atlantis")}, -1, ""},
 	}
 	for _, tt := range filters {

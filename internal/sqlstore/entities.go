@@ -42,11 +42,6 @@ func searchText(e *ksp.Entity) string {
 	return strings.ToLower(strings.Join(names, "\n"))
 }
 
-// likeEscape makes s a literal inside a LIKE pattern with ESCAPE '\'.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // FindEntityByID returns an entity by id or by list reference number.
 func (db *DB) FindEntityByID(ctx context.Context, id string) (*ksp.Entity, error) {
 	if _, err := requireActor(ctx); err != nil {
@@ -119,12 +114,11 @@ func (db *DB) FindEntities(ctx context.Context, f ksp.EntityFilter) ([]*ksp.Enti
 	where := []string{"1 = 1"}
 	var args []any
 	if f.Q != nil && strings.TrimSpace(*f.Q) != "" {
-		q := strings.ToLower(strings.TrimSpace(*f.Q))
+		q := strings.TrimSpace(*f.Q)
 		if len(q) > 200 {
 			return nil, "", &ksp.Error{Code: ksp.EINVALID, Message: "query too long", Fields: []ksp.FieldError{{Field: "q", Reason: "at most 200 bytes"}}}
 		}
-		where = append(where, `e.search_text LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+likeEscape(q)+"%")
+		return db.searchEntities(ctx, q, f.Regime, f.Page)
 	}
 	if f.Regime != nil && *f.Regime != "" {
 		where = append(where, `EXISTS (SELECT 1 FROM entity_lists l WHERE l.entity_id = e.id AND l.regime = ?)`)
