@@ -334,17 +334,7 @@ func TestRenderBlocks(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			out := string(Render(tc.src))
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("Render(%q) = %q, want it to contain %q", tc.src, out, w)
-				}
-			}
-			for _, v := range violations(out) {
-				t.Errorf("Render(%q) = %q: %s", tc.src, out, v)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkRender(t, tc.src, tc.want) })
 	}
 }
 
@@ -363,17 +353,7 @@ func TestHeadingIDs(t *testing.T) {
 		{name: "setext", src: "Overview\n========", want: []string{`<h1 id="md-overview">Overview</h1>`}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			out := string(Render(tc.src))
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("Render(%q) = %q, want it to contain %q", tc.src, out, w)
-				}
-			}
-			for _, v := range violations(out) {
-				t.Errorf("Render(%q) = %q: %s", tc.src, out, v)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkRender(t, tc.src, tc.want) })
 	}
 }
 
@@ -464,5 +444,20 @@ func TestManyRepeatedHeadings(t *testing.T) {
 	}
 	if got := strings.Count(out, `id="md-same`); got != n {
 		t.Errorf("%d heading ids, want %d", got, n)
+	}
+}
+
+// checkRender renders src and checks that the output holds every want and
+// breaks none of the safety rules (violations).
+func checkRender(t *testing.T, src string, want []string) {
+	t.Helper()
+	out := string(Render(src))
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("Render(%q) = %q, want it to contain %q", src, out, w)
+		}
+	}
+	for _, v := range violations(out) {
+		t.Errorf("Render(%q) = %q: %s", src, out, v)
 	}
 }
