@@ -187,6 +187,12 @@ type NegativeRef struct {
 	Programme bool
 }
 
+// NegativeRefOf is what an entry of org with scope means for the views: it
+// applies programme-wide only once staff approved it.
+func NegativeRefOf(orgID, scope string, approved bool) NegativeRef {
+	return NegativeRef{OrgID: orgID, Programme: scope == NegativeProgramme && approved}
+}
+
 // AppliesTo reports whether the entry cancels v's matches: an org's own
 // entries apply to its own matches, approved programme-wide entries to
 // everyone's.
@@ -310,6 +316,9 @@ type NegativeEntry struct {
 
 // Pending reports whether a programme-wide entry awaits staff approval.
 func (e *NegativeEntry) Pending() bool { return e.Scope == NegativeProgramme && e.Approved == nil }
+
+// Ref returns what the entry means for the views of a signal.
+func (e *NegativeEntry) Ref() NegativeRef { return NegativeRefOf(e.OrgID, e.Scope, e.Approved != nil) }
 
 // NegativeInput adds to the negative bank. Scope is "org" (the default)
 // or "programme" (a proposal staff approve; staff's own apply at once).

@@ -461,7 +461,7 @@ func (b *Bank) syncNegatives(ctx context.Context) error {
 	var vals [][4]uint64
 	var refs []ksp.NegativeRef
 	for _, e := range list {
-		ref := ksp.NegativeRef{OrgID: e.OrgID, Programme: e.Scope == ksp.NegativeProgramme && e.Approved != nil}
+		ref := e.Ref()
 		exact[e.Type+":"+e.Value] = append(exact[e.Type+":"+e.Value], ref)
 		if e.Type == ksp.TypePDQ {
 			if w, ok := words(e.Value); ok {

@@ -171,10 +171,34 @@ func testNegativeBankScopes(t *testing.T, open Opener) {
 		must(t, err)
 		return s.Actionable
 	}
+	// Where each org's changes feed stands before the entry.
+	feedEnd := func(ctx context.Context, after int64) (int64, int) {
+		t.Helper()
+		entries := 0
+		for {
+			page, last, err := db.Changes(ctx, after, 100)
+			must(t, err)
+			entries += len(page)
+			if len(page) == 0 {
+				return last, entries
+			}
+			after = last
+		}
+	}
+	platAt, _ := feedEnd(plat, 0)
+	startAt, _ := feedEnd(start, 0)
 	e, err := db.AddNegative(plat, ksp.NegativeInput{Type: in.Type, Value: in.Value, Reason: "our logo"})
 	must(t, err)
 	if actionable(plat) || !actionable(start) {
 		t.Fatal("a member's own entry must apply to its own matches only")
+	}
+	// The feed tells the org whose view moved, and no one else: another
+	// org must not learn that someone added the value to a negative bank.
+	if _, n := feedEnd(plat, platAt); n != 1 {
+		t.Errorf("the entry's org got %d feed entries, want 1", n)
+	}
+	if _, n := feedEnd(start, startAt); n != 0 {
+		t.Errorf("another org got %d feed entries for an entry it cannot see, want 0", n)
 	}
 	// Another member neither sees nor removes it.
 	list, _, err := db.FindNegatives(start, ksp.NegativeFilter{})

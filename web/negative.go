@@ -80,7 +80,7 @@ func (s *Server) addNegative(w http.ResponseWriter, r *http.Request) error {
 	s.synced(r)
 	msg := fmt.Sprintf("Added to the negative bank: matches on this %s value are no longer actionable for your organisation.", human(e.Type))
 	switch {
-	case e.Scope == ksp.NegativeProgramme && !e.Pending():
+	case e.Ref().Programme:
 		msg = fmt.Sprintf("Added to the negative bank: matches on this %s value are no longer actionable, for every member.", human(e.Type))
 	case e.Pending():
 		msg += " Staff will review the proposal to apply it to every member."

@@ -64,7 +64,7 @@ func (db *DB) AddNegative(ctx context.Context, in ksp.NegativeInput) (*ksp.Negat
 			e.ID, e.Type, e.Value, e.OrgID, e.Reason, e.Scope, nullMicros(e.Approved), e.ApprovedBy, micros(tx.now)); err != nil {
 			return db.conflictOr(fmt.Errorf("add negative: %w", err), "value", "already in your organisation's negative bank")
 		}
-		if err := tx.negativeChanged(e, a.Viewer(), !e.Pending()); err != nil {
+		if err := tx.negativeChanged(e, a.Viewer(), e.Ref().Programme); err != nil {
 			return err
 		}
 		return tx.audit("negative.add", "negative:"+e.ID, a.OrgID, map[string]any{"type": e.Type, "scope": e.Scope, "reason": e.Reason})
@@ -125,7 +125,7 @@ func (db *DB) negativeByID(ctx context.Context, q querier, a *ksp.Actor, id stri
 	if err != nil {
 		return nil, fmt.Errorf("negative-bank entry: %w", err)
 	}
-	if !a.Staff && e.OrgID != a.OrgID && !(e.Scope == ksp.NegativeProgramme && e.Approved != nil) {
+	if !a.Staff && e.OrgID != a.OrgID && !e.Ref().Programme {
 		return nil, ksp.NotFound("negative-bank entry")
 	}
 	return e, nil
@@ -182,7 +182,7 @@ func (db *DB) RemoveNegative(ctx context.Context, id string) error {
 			return fmt.Errorf("remove negative: %w", err)
 		}
 		owner := ksp.Viewer{OrgID: e.OrgID}
-		if err := tx.negativeChanged(e, owner, e.Approved != nil && e.Scope == ksp.NegativeProgramme); err != nil {
+		if err := tx.negativeChanged(e, owner, e.Ref().Programme); err != nil {
 			return err
 		}
 		return tx.audit("negative.remove", "negative:"+id, e.OrgID, map[string]any{"type": e.Type, "scope": e.Scope, "reason": e.Reason})

@@ -206,15 +206,10 @@ func (db *DB) loadNegatives(ctx context.Context, q querier, sigWhere string, arg
 			return fmt.Errorf("load negative entries: %w", err)
 		}
 		if st := out[sid]; st != nil {
-			st.Negatives = append(st.Negatives, negativeRef(org, scope, approved.Valid))
+			st.Negatives = append(st.Negatives, ksp.NegativeRefOf(org, scope, approved.Valid))
 		}
 	}
 	return rows.Err()
-}
-
-// negativeRef is what a stored negative-bank entry means for the views.
-func negativeRef(org, scope string, approved bool) ksp.NegativeRef {
-	return ksp.NegativeRef{OrgID: org, Programme: scope == ksp.NegativeProgramme && approved}
 }
 
 func (db *DB) loadState(ctx context.Context, q querier, id string) (*ksp.SignalState, error) {

@@ -129,7 +129,7 @@ func (db *DB) readFacts(ctx context.Context, resolutions bool) (*streamFacts, er
 		if err := rows.Scan(&t, &v, &org, &scope, &approved); err != nil {
 			return err
 		}
-		f.negative[t+":"+v] = append(f.negative[t+":"+v], negativeRef(org, scope, approved.Valid))
+		f.negative[t+":"+v] = append(f.negative[t+":"+v], ksp.NegativeRefOf(org, scope, approved.Valid))
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("signal states: negative bank: %w", err)
