@@ -180,14 +180,15 @@ func (st *SignalState) View(v Viewer, withDetails bool) *Signal {
 	return newLens(st, v, nil).signal(withDetails)
 }
 
-// VerdictCounts reports whether the verdict counts for v: whether v may see
-// one of the submissions it was given about.
-func (st *SignalState) VerdictCounts(v Viewer, fb *FeedbackEntry) bool {
-	return newLens(st, v, nil).seesAny(fb.Subjects)
+// CountsFor returns whether a verdict or resolution about the submissions
+// of the orgs subjects counts for v (v may see one of them), for checking
+// many (the history) against one reading of the signal.
+func (st *SignalState) CountsFor(v Viewer) func(subjects []string) bool {
+	return newLens(st, v, nil).seesAny
 }
 
-// SeenBy returns the orgs whose submissions v may see: the subjects of a
-// verdict v gives now, or of a resolution.
+// SeenBy returns the orgs whose submissions v may see, sorted: the
+// subjects of a verdict v gives now.
 func (st *SignalState) SeenBy(v Viewer) []string {
 	var out []string
 	for _, s := range st.Submissions {

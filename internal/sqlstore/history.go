@@ -18,6 +18,7 @@ func (db *DB) SignalHistory(ctx context.Context, signalID string) ([]*ksp.Histor
 		return nil, err
 	}
 	v := a.Viewer()
+	counts := st.CountsFor(v)
 	rows, err := db.query(ctx, `SELECT l.kind, l.value, l.comment, l.org_id, o.name, o.named, l.created_at, l.subjects
 		FROM feedback_log l JOIN orgs o ON o.id = l.org_id WHERE l.signal_id = ? ORDER BY l.created_at, l.id`, signalID)
 	if err != nil {
@@ -40,7 +41,7 @@ func (db *DB) SignalHistory(ctx context.Context, signalID string) ([]*ksp.Histor
 		if err != nil {
 			return nil, fmt.Errorf("signal history: %w", err)
 		}
-		if !st.VerdictCounts(v, &ksp.FeedbackEntry{Subjects: about}) {
+		if !counts(about) {
 			continue
 		}
 		e.Time = fromMicros(t)
