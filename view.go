@@ -180,6 +180,18 @@ func (st *SignalState) View(v Viewer, withDetails bool) *Signal {
 	return newLens(st, v, nil).signal(withDetails)
 }
 
+// RestrictedFor returns the first submission of another org than orgID that
+// was not shared with every member (Restricted), or nil: a staff read of the
+// signal by orgID must be audited when there is one.
+func (st *SignalState) RestrictedFor(orgID string) *Submission {
+	for _, s := range st.Submissions {
+		if s.OrgID != orgID && Restricted(s.Sharing()) {
+			return s
+		}
+	}
+	return nil
+}
+
 // CountsFor returns whether a verdict or resolution about the submissions
 // of the orgs subjects counts for v (v may see one of them), for checking
 // many (the history) against one reading of the signal.

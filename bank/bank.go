@@ -545,12 +545,12 @@ func (b *Bank) Match(ctx context.Context, queries []ksp.MatchQuery, threshold in
 			cands = []hamming.Match{{ID: uint64(n)}}
 		}
 		for _, c := range cands {
-			hit, ok, restr := b.hit(&scratch, uint32(c.ID), v, c.Distance, negative)
+			hit, ok := b.hit(&scratch, uint32(c.ID), v, c.Distance, negative)
 			if !ok {
 				continue
 			}
 			out[i].Matches = append(out[i].Matches, hit)
-			if restr && a != nil && a.Staff {
+			if a != nil && a.Staff && scratch.st.RestrictedFor(a.OrgID) != nil {
 				restricted = append(restricted, hit.SignalID)
 			}
 		}
@@ -584,19 +584,15 @@ var retracted = &ksp.Time{}
 
 // hit projects signal n for viewer v through ksp.SignalState.View, from
 // the compact submissions and the signal's verdicts and resolution, with
-// negative the negative-bank entries the query met. ok is false when v may
-// see no submission; restricted reports a submission of another org that
-// a staff read must account for.
-func (b *Bank) hit(sc *viewScratch, n uint32, v ksp.Viewer, dist int, negative []ksp.NegativeRef) (h ksp.MatchHit, ok, restricted bool) {
+// negative the negative-bank entries the query met (sc.st keeps the state
+// until the next hit). ok is false when v may see no submission.
+func (b *Bank) hit(sc *viewScratch, n uint32, v ksp.Viewer, dist int, negative []ksp.NegativeRef) (h ksp.MatchHit, ok bool) {
 	sc.subs, sc.ptrs = sc.subs[:0], sc.ptrs[:0]
 	for s := range b.subsOf(n) {
 		x := ksp.Submission{OrgID: b.orgs.list[s.owner], OrgKind: b.kinds[s.owner], Distribution: ksp.Distributions[s.dist],
 			Audience: b.audiences[s.audience], TLP: ksp.TLPs[s.tlp], EntityID: b.entities.list[s.entity], Labels: labelList(s.labels)}
 		if s.retracted {
 			x.Retracted = retracted
-		}
-		if ksp.Restricted(x.Sharing()) && x.OrgID != v.OrgID {
-			restricted = true
 		}
 		sc.subs = append(sc.subs, x)
 	}
@@ -609,14 +605,14 @@ func (b *Bank) hit(sc *viewScratch, n uint32, v ksp.Viewer, dist int, negative [
 	}
 	sig := sc.st.View(v, false)
 	if sig == nil {
-		return h, false, false
+		return h, false
 	}
 	h = ksp.MatchHit{SignalID: sig.ID, Type: sig.Type, Distance: dist, Labels: sig.Labels, TLP: sig.TLP,
 		Confidence: sig.Confidence, Actionable: sig.Actionable, NotActionable: sig.NotActionable}
 	if len(sig.EntityIDs) > 0 {
 		h.EntityID = sig.EntityIDs[0]
 	}
-	return h, true, restricted
+	return h, true
 }
 
 // labelList returns the labels of a label mask (shared lists, never

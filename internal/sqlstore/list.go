@@ -215,11 +215,8 @@ func (db *DB) auditStaffReads(ctx context.Context, a *ksp.Actor, action string, 
 	}
 	var ids []string
 	for _, st := range states {
-		for _, s := range st.Submissions {
-			if ksp.Restricted(s.Sharing()) && s.OrgID != a.OrgID {
-				ids = append(ids, st.ID)
-				break
-			}
+		if st.RestrictedFor(a.OrgID) != nil {
+			ids = append(ids, st.ID)
 		}
 	}
 	return db.RecordStaffReads(ctx, action, ids)

@@ -321,13 +321,9 @@ func (db *DB) FindSignalByID(ctx context.Context, id string) (*ksp.Signal, error
 		return nil, ksp.NotFound("signal")
 	}
 	if a != nil && a.Staff {
-		for _, s := range st.Submissions {
-			if ksp.Restricted(s.Sharing()) && s.OrgID != a.OrgID {
-				err := db.write(ctx, func(tx *Tx) error { return tx.audit("signal.staff_read", "signal:"+id, s.OrgID, nil) })
-				if err != nil {
-					return nil, err
-				}
-				break
+		if s := st.RestrictedFor(a.OrgID); s != nil {
+			if err := db.write(ctx, func(tx *Tx) error { return tx.audit("signal.staff_read", "signal:"+id, s.OrgID, nil) }); err != nil {
+				return nil, err
 			}
 		}
 	}
