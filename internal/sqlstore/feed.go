@@ -74,8 +74,9 @@ func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]*ksp.Chang
 	var shown []*ksp.SignalState
 	for _, r := range rs {
 		// One change may move several submissions of a signal at once
-		// (a verdict, a resolution): it is one entry.
-		if r.seq == last && len(out) > 0 && out[len(out)-1].Seq == r.seq {
+		// (a verdict, a resolution): it is one entry. (Every seq is above
+		// after, so the first row of a seq always passes.)
+		if r.seq == last {
 			continue
 		}
 		last = r.seq

@@ -64,7 +64,7 @@ func (db *DB) AddNegative(ctx context.Context, in ksp.NegativeInput) (*ksp.Negat
 			e.ID, e.Type, e.Value, e.OrgID, e.Reason, e.Scope, nullMicros(e.Approved), e.ApprovedBy, micros(tx.now)); err != nil {
 			return db.conflictOr(fmt.Errorf("add negative: %w", err), "value", "already in your organisation's negative bank")
 		}
-		if err := tx.negativeChanged(e, a.Viewer(), e.Ref().Programme); err != nil {
+		if err := tx.negativeChanged(e); err != nil {
 			return err
 		}
 		return tx.audit("negative.add", "negative:"+e.ID, a.OrgID, map[string]any{"type": e.Type, "scope": e.Scope, "reason": e.Reason})
@@ -75,14 +75,15 @@ func (db *DB) AddNegative(ctx context.Context, in ksp.NegativeInput) (*ksp.Negat
 	return e, nil
 }
 
-// negativeChanged tells the feed and the matchers that entry e changed: the
-// matchers by a new change sequence (they reload the negative bank when it
-// moves), the feed by a new change of the
-// signal with e's value for those whose view moved — everyone who sees it
-// when the entry applies programme-wide, else only e's own org (and only
-// if that org may see the signal: the feed must not reveal that a value
-// it named is in the bank).
-func (tx *Tx) negativeChanged(e *ksp.NegativeEntry, owner ksp.Viewer, programme bool) error {
+// negativeChanged tells the feed and the matchers that entry e changed (as
+// it now stands: added, approved, or about to be removed): the matchers by
+// a new change sequence (they reload the negative bank when it moves), the
+// feed by a new change of the signal with e's value for those whose view
+// moved — everyone who sees it when the entry applies programme-wide, else
+// only e's own org (and only if that org may see the signal: the feed must
+// not reveal that a value it named is in the bank). Entries do not move a
+// signal's coarse status (ksp.SignalState.Plain).
+func (tx *Tx) negativeChanged(e *ksp.NegativeEntry) error {
 	if _, err := tx.nextSeq("changes"); err != nil {
 		return err
 	}
@@ -98,13 +99,10 @@ func (tx *Tx) negativeChanged(e *ksp.NegativeEntry, owner ksp.Viewer, programme 
 	if err != nil {
 		return err
 	}
-	if programme {
+	if e.Ref().Programme {
 		return tx.refresh(st, allOrgs(st))
 	}
-	if err := tx.refresh(st, nil); err != nil {
-		return err
-	}
-	if st.View(owner, false) == nil {
+	if st.View(ksp.Viewer{OrgID: e.OrgID, Staff: e.OrgID == ksp.StaffOrgID}, false) == nil {
 		return nil
 	}
 	// A notice that reaches the owner org alone: the feed renders the
@@ -152,7 +150,7 @@ func (db *DB) ApproveNegative(ctx context.Context, id string) (*ksp.NegativeEntr
 		if _, err := tx.exec(`UPDATE negative_entries SET approved_at = ?, approved_by = ? WHERE id = ?`, micros(tx.now), a.OrgID, id); err != nil {
 			return fmt.Errorf("approve negative: %w", err)
 		}
-		if err := tx.negativeChanged(e, ksp.Viewer{}, true); err != nil {
+		if err := tx.negativeChanged(e); err != nil {
 			return err
 		}
 		return tx.audit("negative.approve", "negative:"+id, e.OrgID, map[string]any{"type": e.Type})
@@ -181,8 +179,7 @@ func (db *DB) RemoveNegative(ctx context.Context, id string) error {
 		if _, err := tx.exec(`DELETE FROM negative_entries WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("remove negative: %w", err)
 		}
-		owner := ksp.Viewer{OrgID: e.OrgID}
-		if err := tx.negativeChanged(e, owner, e.Ref().Programme); err != nil {
+		if err := tx.negativeChanged(e); err != nil {
 			return err
 		}
 		return tx.audit("negative.remove", "negative:"+id, e.OrgID, map[string]any{"type": e.Type, "scope": e.Scope, "reason": e.Reason})
