@@ -150,7 +150,7 @@ type IndexFacts struct {
 	// Feedback is the current verdicts by signal id (with OrgKind set).
 	Feedback map[string][]*FeedbackEntry
 	// Resolutions holds, by signal id, the states of resolved signals
-	// with only Resolution, ResolvedAt and ResolvedLabels set.
+	// with only Resolution, ResolvedAt and ResolutionSubjects set.
 	Resolutions map[string]*SignalState
 	// Negatives holds the negative-bank entries by "type:value".
 	Negatives map[string][]NegativeRef
@@ -173,7 +173,6 @@ type SignalState struct {
 	Resolution         string
 	ResolutionReason   string
 	ResolvedAt         *Time
-	ResolvedLabels     []string
 	ResolutionSubjects []string
 	// Negatives are the negative-bank entries for the value; each applies
 	// to some viewers only (NegativeRef.AppliesTo).

@@ -63,7 +63,7 @@ func (db *DB) loadStates(ctx context.Context, q querier, ids []string) (map[stri
 // loadStatesWhere fills out with the signals matching sigWhere, their
 // submissions (subWhere) and feedback (fbWhere), all taking args.
 func (db *DB) loadStatesWhere(ctx context.Context, q querier, sigWhere, subWhere, fbWhere string, args []any, out map[string]*ksp.SignalState, full bool) error {
-	rows, err := q.QueryContext(ctx, db.rebind(`SELECT sig.id, sig.type, sig.value, sig.created_at, sig.resolution, sig.resolution_reason, sig.resolved_at, sig.resolved_labels, sig.resolution_subjects
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT sig.id, sig.type, sig.value, sig.created_at, sig.resolution, sig.resolution_reason, sig.resolved_at, sig.resolution_subjects
 		FROM signals sig WHERE `+sigWhere), args...)
 	if err != nil {
 		return fmt.Errorf("load signals: %w", err)
@@ -72,17 +72,13 @@ func (db *DB) loadStatesWhere(ctx context.Context, q querier, sigWhere, subWhere
 		var st ksp.SignalState
 		var created int64
 		var resolved sql.NullInt64
-		var labels, subjects []byte
-		if err := rows.Scan(&st.ID, &st.Type, &st.Value, &created, &st.Resolution, &st.ResolutionReason, &resolved, &labels, &subjects); err != nil {
+		var subjects []byte
+		if err := rows.Scan(&st.ID, &st.Type, &st.Value, &created, &st.Resolution, &st.ResolutionReason, &resolved, &subjects); err != nil {
 			rows.Close()
 			return fmt.Errorf("load signals: %w", err)
 		}
 		st.Created = fromMicros(created)
 		st.ResolvedAt = ptrTime(resolved)
-		if err := setResolvedLabels(&st, labels); err != nil {
-			rows.Close()
-			return err
-		}
 		if st.ResolutionSubjects, err = parseList(subjects); err != nil {
 			rows.Close()
 			return fmt.Errorf("signal %s resolution subjects: %w", st.ID, err)

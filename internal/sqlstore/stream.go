@@ -72,20 +72,6 @@ func parseList(b []byte) ([]string, error) {
 	return out, nil
 }
 
-// setResolvedLabels reads the labels staff set when relabelling ("[]" when
-// none).
-func setResolvedLabels(st *ksp.SignalState, b []byte) error {
-	if len(b) <= 2 {
-		return nil
-	}
-	l, err := parseList(b)
-	if err != nil {
-		return fmt.Errorf("signal %s resolved labels: %w", st.ID, err)
-	}
-	st.ResolvedLabels = l
-	return nil
-}
-
 type orgInfo struct {
 	id    string
 	name  string
@@ -168,12 +154,12 @@ func (db *DB) readFacts(ctx context.Context, resolutions bool) (*streamFacts, er
 	if !resolutions {
 		return f, nil
 	}
-	if err := db.each(ctx, `SELECT id, resolution, resolved_at, resolved_labels, resolution_subjects FROM signals
+	if err := db.each(ctx, `SELECT id, resolution, resolved_at, resolution_subjects FROM signals
 		WHERE id IN (SELECT signal_id FROM feedback_log WHERE kind = 'resolution')`, nil, func(rows *sql.Rows) error {
 		var st ksp.SignalState
 		var at sql.NullInt64
-		var labels, subjects sql.RawBytes
-		if err := rows.Scan(&st.ID, &st.Resolution, &at, &labels, &subjects); err != nil {
+		var subjects sql.RawBytes
+		if err := rows.Scan(&st.ID, &st.Resolution, &at, &subjects); err != nil {
 			return err
 		}
 		var err error
@@ -181,9 +167,6 @@ func (db *DB) readFacts(ctx context.Context, resolutions bool) (*streamFacts, er
 			return fmt.Errorf("signal %s resolution subjects: %w", st.ID, err)
 		}
 		st.ResolvedAt = ptrTime(at)
-		if err := setResolvedLabels(&st, labels); err != nil {
-			return err
-		}
 		f.resolved[st.ID] = &st
 		return nil
 	}); err != nil {
@@ -306,23 +289,23 @@ func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error)
 		st.Feedback = f.feedback[st.ID]
 		st.Negatives = f.negative[st.Type+":"+st.Value]
 		if r := f.resolved[st.ID]; r != nil {
-			st.ResolutionSubjects = r.ResolutionSubjects
+			st.Resolution, st.ResolvedAt, st.ResolutionSubjects = r.Resolution, r.ResolvedAt, r.ResolutionSubjects
 		}
 		return fn(st)
 	}
-	err = db.each(ctx, `SELECT sig.id, sig.type, sig.value, sig.created_at, sig.resolution, sig.resolved_at, sig.resolved_labels,
+	err = db.each(ctx, `SELECT sig.id, sig.type, sig.value, sig.created_at,
 		s.id, s.org_id, s.distribution, s.tlp, s.quality, s.content_type, s.labels, s.basis, s.entity_id, s.incident_id, s.severity, s.flags, s.created_at, s.updated_at, s.retracted_at,
 		s.basis_reason, s.policy_version
 		FROM signals sig JOIN submissions s ON s.signal_id = sig.id ORDER BY sig.id`, nil, func(rows *sql.Rows) error {
 		var (
-			sigID, typ, value, resolution                            string
-			sigCreated, created, updated                             int64
-			resolvedAt, quality, retracted                           sql.NullInt64
-			resolvedLabels, dist, tlp, ctype, labels, basis, sev, fl sql.RawBytes
-			policy                                                   sql.RawBytes
-			s                                                        ksp.Submission
+			sigID, typ, value                        string
+			sigCreated, created, updated             int64
+			quality, retracted                       sql.NullInt64
+			dist, tlp, ctype, labels, basis, sev, fl sql.RawBytes
+			policy                                   sql.RawBytes
+			s                                        ksp.Submission
 		)
-		if err := rows.Scan(&sigID, &typ, &value, &sigCreated, &resolution, &resolvedAt, &resolvedLabels,
+		if err := rows.Scan(&sigID, &typ, &value, &sigCreated,
 			&s.ID, &s.OrgID, &dist, &tlp, &quality, &ctype, &labels, &basis, &s.EntityID, &s.IncidentID, &sev, &fl, &created, &updated, &retracted,
 			&s.BasisReason, &policy); err != nil {
 			return err
@@ -331,10 +314,7 @@ func (db *DB) streamStates(ctx context.Context, fn func(*ksp.SignalState) error)
 			if err := send(); err != nil {
 				return err
 			}
-			cur = &ksp.SignalState{ID: sigID, Type: intern([]byte(typ)), Value: value, Created: fromMicros(sigCreated), Resolution: resolution, ResolvedAt: ptrTime(resolvedAt)}
-			if err := setResolvedLabels(cur, resolvedLabels); err != nil {
-				return err
-			}
+			cur = &ksp.SignalState{ID: sigID, Type: intern([]byte(typ)), Value: value, Created: fromMicros(sigCreated)}
 		}
 		var err error
 		if s.Labels, err = parseList(labels); err != nil {
