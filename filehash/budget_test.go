@@ -105,7 +105,8 @@ func TestMemoryBudgetOrder(t *testing.T) {
 
 	// A head that gives up lets in the waiter behind it, which fits: it is
 	// served then, not left to time out.
-	// Long enough that the next waiter queues before the head gives up, even
+	// The next waiter queues half a wait after the head, so that its own
+	// wait cannot run out first, however late the head's timer is served
 	// on a loaded machine.
 	c := NewMemoryBudget(100, 1500*time.Millisecond)
 	if err := c.acquire(60); err != nil {
@@ -114,6 +115,7 @@ func TestMemoryBudgetOrder(t *testing.T) {
 	head := make(chan error)
 	go func() { head <- c.acquire(70) }()
 	waitUntil(t, "the head queues", func() bool { return c.waiting() == 1 })
+	time.Sleep(c.Wait() / 2)
 	next := make(chan error)
 	go func() { next <- c.acquire(30) }()
 	waitUntil(t, "the next waiter queues", func() bool { return c.waiting() == 2 })
