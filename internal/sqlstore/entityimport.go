@@ -111,6 +111,11 @@ func (tx *Tx) importUNSC(l *unsc.List, force bool, counts *ksp.ImportCounts) err
 			return fmt.Errorf("import unsc: delist %s: %w", key, err)
 		}
 		counts.Delisted++
+		n, err := tx.flagDelisted(old.e.ID, ksp.ListUN, old.listing.ReferenceNumber, day)
+		if err != nil {
+			return fmt.Errorf("import unsc: delist %s: %w", key, err)
+		}
+		counts.Flagged += n
 	}
 	if _, err := tx.exec(`DELETE FROM list_imports WHERE source = ?`, "unsc"); err != nil {
 		return fmt.Errorf("import unsc: %w", err)
@@ -120,7 +125,7 @@ func (tx *Tx) importUNSC(l *unsc.List, force bool, counts *ksp.ImportCounts) err
 	}
 	return tx.audit("entity.import", "list:"+ksp.ListUN, "", map[string]any{
 		"source": "unsc", "generated": ksp.FormatTime(l.Generated), "force": force,
-		"added": counts.Added, "updated": counts.Updated, "delisted": counts.Delisted, "unchanged": counts.Unchanged,
+		"added": counts.Added, "updated": counts.Updated, "delisted": counts.Delisted, "unchanged": counts.Unchanged, "flagged": counts.Flagged,
 	})
 }
 
