@@ -111,6 +111,9 @@ type EntityService interface {
 	// FindEntityByID finds an entity by its id or by a list reference number
 	// such as "QDe.115".
 	FindEntityByID(ctx context.Context, id string) (*Entity, error)
+	// EntityRegimes lists the regimes of the stored listings, sorted, for
+	// the regime filter.
+	EntityRegimes(ctx context.Context) ([]string, error)
 	// FindEntities lists entities, newest first.
 	FindEntities(ctx context.Context, f EntityFilter) ([]*Entity, string, error)
 	// CreateEntity creates an entity by hand; ID and times are filled in.

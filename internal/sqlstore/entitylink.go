@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -124,4 +125,28 @@ func (tx *Tx) resolveBatchEntities(batch []batchRec) ([]batchRec, []ksp.FieldErr
 		keep = append(keep, r)
 	}
 	return keep, rejected, nil
+}
+
+// EntityRegimes lists the regimes of the stored listings, sorted.
+func (db *DB) EntityRegimes(ctx context.Context) ([]string, error) {
+	if _, err := requireActor(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := db.query(ctx, `SELECT DISTINCT regime FROM entity_lists WHERE regime <> '' ORDER BY regime`)
+	if err != nil {
+		return nil, fmt.Errorf("entity regimes: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, fmt.Errorf("entity regimes: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("entity regimes: %w", err)
+	}
+	return out, nil
 }
