@@ -213,7 +213,7 @@ func (s *Server) editEntity(w http.ResponseWriter, r *http.Request) error {
 // names several (or is a name to confirm).
 type EntityCandidate struct {
 	ID, Name, OriginalName, References, Regimes string
-	Delisted, Checked                          bool
+	Delisted, Checked                           bool
 }
 
 // Reasons lookupShareEntity gives, worded in shareMessages.
