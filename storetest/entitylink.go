@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"testing"
@@ -317,4 +318,43 @@ func testEntityDelistingReview(t *testing.T, open Opener) {
 	if len(got) != 1 || got[0].List != "NATIONAL-XX" || got[0].DelistedOn != ksp.Now().UTC().Format("2006-01-02") {
 		t.Errorf("flags after removing a current listing: %+v", got)
 	}
+}
+
+// BenchSubmitBatchLinked is BenchSubmitBatchNew with every record
+// attributed to one of 100 entities by list reference number, half of
+// them by id: the cost of resolving entity references per batch.
+// Reported as rows/s.
+func BenchSubmitBatchLinked(b *testing.B, db Store) {
+	ctx := Staff()
+	refs := make([]string, 0, 200)
+	for i := range 100 {
+		e := &ksp.Entity{Kind: ksp.EntityGroup, Name: fmt.Sprintf("Bench Group %d", i),
+			Lists: []ksp.EntityListing{{List: "BENCH", ReferenceNumber: fmt.Sprintf("BEe.%03d", i), ListedOn: "2020-01-01"}}}
+		if err := db.CreateEntity(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		refs = append(refs, e.Lists[0].ReferenceNumber, e.ID)
+	}
+	const per = 1000
+	n := 0
+	b.ResetTimer()
+	for b.Loop() {
+		i := 0
+		res, err := db.SubmitBatch(ctx, func() (int, *ksp.SubmissionInput, error) {
+			if i == per {
+				return i + 1, nil, io.EOF
+			}
+			i++
+			n++
+			in := linkedTo(n, refs[n%len(refs)])
+			return i + 1, &in, nil
+		}, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Created != per {
+			b.Fatalf("%+v", res)
+		}
+	}
+	b.ReportMetric(float64(b.N*per)/b.Elapsed().Seconds(), "rows/s")
 }
