@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/kspplatform/ksp"
@@ -37,6 +38,20 @@ func TestEntityLinkAndReviewsAPI(t *testing.T) {
 	var br ksp.BatchResult
 	if r.status != 200 || json.Unmarshal(r.body, &br) != nil || br.Created != 2 || len(br.Rejected) != 1 || br.Rejected[0].Line != 2 || br.Rejected[0].Field != "entity_id" {
 		t.Fatalf("batch: %d %s", r.status, r.body)
+	}
+
+	// The list's entity filter takes the reference number too.
+	for _, ref := range []string{"XXe.005", ent.ID} {
+		r = e.do("GET", "/api/v1/signals?entity_id="+ref, e.keys["viewer"], nil)
+		var got struct {
+			Items []ksp.Signal `json:"items"`
+		}
+		if r.status != 200 || json.Unmarshal(r.body, &got) != nil || len(got.Items) != 3 {
+			t.Errorf("signals of %s: %d %s", ref, r.status, r.body)
+		}
+	}
+	if r = e.do("GET", "/api/v1/signals?entity_id=XXe.404", e.keys["viewer"], nil); r.status != 200 || !strings.Contains(string(r.body), `"items":[]`) {
+		t.Errorf("signals of an unknown reference: %d %s", r.status, r.body)
 	}
 
 	// Delisting by PATCH flags the three linked signals.
