@@ -138,6 +138,8 @@ type EntityData struct {
 	Staff   bool
 	// Edit are the staff edit form's fields.
 	Edit []Field
+	// Reviews are the entity's open review flags (staff only).
+	Reviews []*ksp.SignalReview
 }
 
 func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
@@ -157,6 +159,9 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, status int, 
 	a := ksp.ActorFrom(r.Context())
 	d := EntityData{Entity: e, Signals: sigs, Pager: pagerFor(r, next), Staff: a != nil && a.Staff}
 	if d.Staff {
+		if d.Reviews, _, err = s.store.FindSignalReviews(r.Context(), ksp.SignalReviewFilter{EntityID: &e.ID, Page: ksp.Page{Limit: reviewsShown}}); err != nil {
+			return err
+		}
 		if p.Form == nil {
 			p.Form = url.Values{"name": {e.Name}, "ideology": {string(e.Ideology)}, "notes": {e.Notes}}
 		}
