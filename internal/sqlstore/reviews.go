@@ -13,40 +13,62 @@ import (
 // maxReviewNote bounds staff's note on a cleared flag.
 const maxReviewNote = 2000
 
+// delisting is one listing that ended: entity, list, reference number
+// and the date it ended.
+type delisting struct {
+	entityID, list, ref, on string
+}
+
 // flagDelisted flags for review every signal with a submission attributed
-// to entityID, because its listing on list (reference ref) ended on
-// delistedOn. It runs in the transaction of the delisting. Retracted
+// to the entity of each delisting. It runs in the transaction of the
+// delistings, and finds the signals of all of them with one query per
+// insertParams entities (an import delists hundreds). Retracted
 // submissions count too: a retraction can be undone by submitting again.
-// A signal already flagged for this delisting is not flagged twice. It
+// A signal already flagged for a delisting is not flagged twice. It
 // returns how many flags it added.
-func (tx *Tx) flagDelisted(entityID, list, ref, delistedOn string) (int, error) {
-	rows, err := tx.query(`SELECT DISTINCT signal_id FROM submissions WHERE entity_id = ?`, entityID)
-	if err != nil {
-		return 0, fmt.Errorf("flag signals of %s: %w", entityID, err)
-	}
-	var signals []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("flag signals of %s: %w", entityID, err)
+func (tx *Tx) flagDelisted(ds []delisting) (int, error) {
+	byEntity := map[string][]delisting{}
+	var ids []any
+	for _, d := range ds {
+		if len(byEntity[d.entityID]) == 0 {
+			ids = append(ids, d.entityID)
 		}
-		signals = append(signals, id)
+		byEntity[d.entityID] = append(byEntity[d.entityID], d)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("flag signals of %s: %w", entityID, err)
+	type hit struct{ entity, signal string }
+	var hits []hit
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), insertParams)]
+		ids = ids[len(chunk):]
+		rows, err := tx.query(`SELECT DISTINCT entity_id, signal_id FROM submissions WHERE entity_id IN (`+placeholders(len(chunk))+`) ORDER BY entity_id, signal_id`, chunk...)
+		if err != nil {
+			return 0, fmt.Errorf("flag signals of delisted entities: %w", err)
+		}
+		for rows.Next() {
+			var h hit
+			if err := rows.Scan(&h.entity, &h.signal); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("flag signals of delisted entities: %w", err)
+			}
+			hits = append(hits, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("flag signals of delisted entities: %w", err)
+		}
 	}
 	n := 0
-	for _, sig := range signals {
-		res, err := tx.exec(`INSERT INTO signal_reviews (id, signal_id, entity_id, reason, list, reference_number, delisted_on, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			ksp.NewID(), sig, entityID, ksp.ReviewEntityDelisted, list, ref, delistedOn, micros(tx.now))
-		if err != nil {
-			return 0, fmt.Errorf("flag signal %s: %w", sig, err)
-		}
-		if k, err := res.RowsAffected(); err == nil {
-			n += int(k)
+	for _, h := range hits {
+		for _, d := range byEntity[h.entity] {
+			res, err := tx.exec(`INSERT INTO signal_reviews (id, signal_id, entity_id, reason, list, reference_number, delisted_on, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				ksp.NewID(), h.signal, d.entityID, ksp.ReviewEntityDelisted, d.list, d.ref, d.on, micros(tx.now))
+			if err != nil {
+				return 0, fmt.Errorf("flag signal %s: %w", h.signal, err)
+			}
+			if k, err := res.RowsAffected(); err == nil {
+				n += int(k)
+			}
 		}
 	}
 	return n, nil
@@ -60,7 +82,7 @@ func (tx *Tx) flagEditedListings(e *ksp.Entity, before []ksp.EntityListing) (int
 	for _, l := range e.Lists {
 		after[l.List] = l
 	}
-	n := 0
+	var ds []delisting
 	for _, old := range before {
 		if old.DelistedOn != "" {
 			continue
@@ -70,16 +92,14 @@ func (tx *Tx) flagEditedListings(e *ksp.Entity, before []ksp.EntityListing) (int
 		if !kept {
 			on = tx.now.UTC().Format("2006-01-02")
 		}
-		if on == "" {
-			continue
+		if on != "" {
+			ds = append(ds, delisting{e.ID, old.List, old.ReferenceNumber, on})
 		}
-		k, err := tx.flagDelisted(e.ID, old.List, old.ReferenceNumber, on)
-		if err != nil {
-			return 0, err
-		}
-		n += k
 	}
-	return n, nil
+	if len(ds) == 0 {
+		return 0, nil
+	}
+	return tx.flagDelisted(ds)
 }
 
 const reviewCols = `r.id, r.signal_id, r.entity_id, COALESCE(e.name, ''), r.reason, r.list, r.reference_number, r.delisted_on, r.created_at, r.resolved_at, r.resolved_by, r.note`
