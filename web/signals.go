@@ -124,7 +124,7 @@ var (
 		"manifesto":        "A perpetrator's statement of motives",
 	}
 	basisWords = map[string]string{
-		"designated_entity":   "Produced by or for an entity on a designation list the programme follows. Give the entity's ID below.",
+		"designated_entity":   "Produced by or for an entity on a designation list the programme follows. Name the entity below: its name, list reference number or ID.",
 		"perpetrator_content": "Produced by the perpetrator of an attack about that attack. Give the incident's ID below.",
 		"branded_publication": "Carries the branding of a terrorist organisation (magazines, posters, videos of its media offices).",
 		"other":               "Meets the programme's definition of terrorist content but none of the above. Give your reason below; staff review these first.",
