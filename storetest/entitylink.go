@@ -19,8 +19,8 @@ func linkedTo(n int, ref string) ksp.SubmissionInput {
 	return in
 }
 
-// wantField fails unless err is EINVALID naming field first.
-func wantField(t *testing.T, what string, err error, field string) {
+// wantRefusal fails unless err is EINVALID naming field first.
+func wantRefusal(t *testing.T, what string, err error, field string) {
 	t.Helper()
 	var ke *ksp.Error
 	if ksp.ErrorCode(err) != ksp.EINVALID || !errors.As(err, &ke) || len(ke.Fields) == 0 || ke.Fields[0].Field != field {
@@ -100,7 +100,7 @@ func testEntityLink(t *testing.T, open Opener) {
 	}
 	for _, tt := range bad {
 		_, err := db.Submit(plat, tt.in)
-		wantField(t, tt.name, err, "entity_id")
+		wantRefusal(t, tt.name, err, "entity_id")
 	}
 	if n := count(); n != before {
 		t.Errorf("refused submissions stored something: %d submissions, want %d", n, before)
@@ -269,7 +269,7 @@ func testEntityDelistingReview(t *testing.T, open Opener) {
 		}
 	}
 	_, err = db.ResolveSignalReview(staff, flags[1].ID, string(bytes.Repeat([]byte("x"), 2001)))
-	wantField(t, "long note", err, "note")
+	wantRefusal(t, "long note", err, "note")
 	evs, _, err := db.FindAuditEvents(staff, ksp.AuditFilter{Action: ptr("signal.review_resolve"), Page: ksp.Page{Limit: 10}})
 	must(t, err)
 	if len(evs) != 1 || evs[0].Object != "signal:"+flags[0].SignalID {
@@ -283,7 +283,7 @@ func testEntityDelistingReview(t *testing.T, open Opener) {
 		}
 	}
 	_, _, err = db.FindSignalReviews(staff, ksp.SignalReviewFilter{State: "pending"})
-	wantField(t, "unknown state", err, "state")
+	wantRefusal(t, "unknown state", err, "state")
 
 	// A staff edit that ends a listing flags too, once.
 	delisted := []ksp.EntityListing{kept.Lists[0]}

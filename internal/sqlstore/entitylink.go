@@ -36,22 +36,22 @@ func (tx *Tx) resolveEntityRefs(refs []string) (map[string]string, error) {
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), insertParams)]
 		ids = ids[len(chunk):]
-		if err := tx.collect(`SELECT id, id FROM entities WHERE id IN (`+placeholders(len(chunk))+`)`, chunk, out); err != nil {
+		if err := tx.collectPairs(`SELECT id, id FROM entities WHERE id IN (`+refPlaceholders(len(chunk))+`)`, chunk, out); err != nil {
 			return nil, err
 		}
 	}
 	for len(numbers) > 0 {
 		chunk := numbers[:min(len(numbers), insertParams)]
 		numbers = numbers[len(chunk):]
-		if err := tx.collect(`SELECT reference_number, MIN(entity_id) FROM entity_lists WHERE reference_number IN (`+placeholders(len(chunk))+`) GROUP BY reference_number`, chunk, out); err != nil {
+		if err := tx.collectPairs(`SELECT reference_number, MIN(entity_id) FROM entity_lists WHERE reference_number IN (`+refPlaceholders(len(chunk))+`) GROUP BY reference_number`, chunk, out); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// collect adds the (key, value) rows of a two-column query to out.
-func (tx *Tx) collect(q string, args []any, out map[string]string) error {
+// collectPairs adds the (key, value) rows of a two-column query to out.
+func (tx *Tx) collectPairs(q string, args []any, out map[string]string) error {
 	rows, err := tx.query(q, args...)
 	if err != nil {
 		return fmt.Errorf("resolve entities: %w", err)
@@ -70,7 +70,7 @@ func (tx *Tx) collect(q string, args []any, out map[string]string) error {
 	return nil
 }
 
-func placeholders(n int) string {
+func refPlaceholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
