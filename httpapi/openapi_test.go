@@ -178,6 +178,11 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 		}
 		return storetest.PDQValue(n)
 	}
+	// An entity_id must name an entity the store knows.
+	linked := &ksp.Entity{Kind: ksp.EntityGroup, Name: "Enum Test Group"}
+	if err := fx.DB.CreateEntity(storetest.Staff(), linked); err != nil {
+		t.Fatal(err)
+	}
 	submission := func(edit func(m map[string]any)) map[string]any {
 		m := map[string]any{"type": "pdq", "value": storetest.PDQValue(next()), "content_type": "photo", "labels": []string{"propaganda"}, "basis": "branded_publication"}
 		edit(m)
@@ -218,7 +223,7 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 		{"SubmissionInput.content_type", "content_type", submit(func(v string, m map[string]any) { m["content_type"] = v })},
 		{"SubmissionInput.labels", "labels", submit(func(v string, m map[string]any) { m["labels"] = []string{v} })},
 		{"SubmissionInput.basis", "basis", submit(func(v string, m map[string]any) {
-			m["basis"], m["entity_id"], m["incident_id"], m["basis_reason"] = v, ksp.NewID(), ksp.NewID(), "enum test"
+			m["basis"], m["entity_id"], m["incident_id"], m["basis_reason"] = v, linked.ID, ksp.NewID(), "enum test"
 		})},
 		{"SubmissionInput.severity", "severity", submit(func(v string, m map[string]any) { m["severity"] = v })},
 		{"SubmissionInput.flags", "flags", submit(func(v string, m map[string]any) { m["flags"] = []string{v} })},

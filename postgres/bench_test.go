@@ -15,6 +15,10 @@ func BenchmarkAuditAppend(b *testing.B) { storetest.BenchAuditAppend(b, open(b))
 // COPY, per batch of 1000 records.
 func BenchmarkSubmitBatchNew(b *testing.B) { storetest.BenchSubmitBatchNew(b, open(b)) }
 
+// BenchmarkSubmitBatchLinked is BenchmarkSubmitBatchNew with every record
+// attributed to an entity by reference number or id.
+func BenchmarkSubmitBatchLinked(b *testing.B) { storetest.BenchSubmitBatchLinked(b, open(b)) }
+
 // BenchmarkImportUNSC measures importing the 2024 UN list, into an empty
 // store and over the 2017 list (diff-ms).
 func BenchmarkImportUNSC(b *testing.B) { storetest.BenchImportUNSC(b, open(b)) }

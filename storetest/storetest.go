@@ -83,6 +83,8 @@ func Run(t *testing.T, open Opener) {
 		{"Secrets", testSecrets},
 		{"EntityImport", testEntityImport},
 		{"Entities", testEntities},
+		{"EntityLink", testEntityLink},
+		{"EntityDelistingReview", testEntityDelistingReview},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

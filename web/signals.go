@@ -124,7 +124,7 @@ var (
 		"manifesto":        "A perpetrator's statement of motives",
 	}
 	basisWords = map[string]string{
-		"designated_entity":   "Produced by or for an entity on a designation list the programme follows. Give the entity's ID below.",
+		"designated_entity":   "Produced by or for an entity on a designation list the programme follows. Name the entity below: its name, list reference number or ID.",
 		"perpetrator_content": "Produced by the perpetrator of an attack about that attack. Give the incident's ID below.",
 		"branded_publication": "Carries the branding of a terrorist organisation (magazines, posters, videos of its media offices).",
 		"other":               "Meets the programme's definition of terrorist content but none of the above. Give your reason below; staff review these first.",
@@ -342,11 +342,15 @@ func (s *Server) signals(w http.ResponseWriter, r *http.Request) error {
 // NewSignalData is the share form's content.
 type NewSignalData struct {
 	Choices SignalChoices
+	// Entities are the entities the typed name may mean (see
+	// lookupShareEntity); EntityQuery is that name.
+	Entities    []EntityCandidate
+	EntityQuery string
 }
 
 var shareLabels = map[string]string{
 	"type": "Type", "value": "Value", "quality": "PDQ quality", "content_type": "Content type", "labels": "Labels",
-	"basis": "Basis", "entity_id": "Entity ID", "incident_id": "Incident ID", "basis_reason": "Reason", "severity": "Severity",
+	"basis": "Basis", "entity_id": "Entity", "incident_id": "Incident ID", "basis_reason": "Reason", "severity": "Severity",
 	"flags": "Flags", "distribution": "Who can see it", "audience": "Organisations", "tlp": "TLP", "policy_version": "Policy version",
 }
 
@@ -357,7 +361,9 @@ var shareMessages = map[[2]string]string{
 	{"labels", "required"}:            "Choose at least one label",
 	{"content_type", "required"}:      "Choose the content type",
 	{"basis", "required"}:             "Choose why this is in scope",
-	{"entity_id", "required"}:         "Enter the entity's ID: the basis is a designated entity",
+	{"entity_id", "required"}:         "Enter the entity's name, list reference number or ID: the basis is a designated entity",
+	{"entity_id", entityChoose}:       "Choose the entity you mean from the list below the field, then share again",
+	{"entity_id", entityNoMatch}:      "No entity has this name, list reference number or ID: try another spelling, or find it on the Entities page",
 	{"incident_id", "required"}:       "Enter the incident's ID: the basis is perpetrator content",
 	{"basis_reason", "required"}:      "Enter the reason this is in scope: the basis is other",
 	{"audience", "required"}:          "Choose at least one organisation to share with",
@@ -401,7 +407,7 @@ func shareErrors(f ksp.Fields) []FormError {
 	return out
 }
 
-func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
+func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p *Page, entities ...EntityCandidate) error {
 	a := ksp.ActorFrom(r.Context())
 	if !mayShare(a) {
 		s.errorPage(w, r, http.StatusForbidden, "Analysts share signals", "Sharing signals needs the analyst role. Ask an admin of your organisation.")
@@ -421,7 +427,7 @@ func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p
 		c.Audience = append(c.Audience, Choice{Value: o.ID, Label: o.Name, Hint: human(o.Kind)})
 	}
 	p.Title = "Share a signal"
-	p.Data = NewSignalData{Choices: c}
+	p.Data = NewSignalData{Choices: c, Entities: entities, EntityQuery: p.Form.Get("entity_query")}
 	return s.render(w, r, status, "signal_new.html", p)
 }
 
@@ -478,9 +484,19 @@ func (s *Server) shareSignal(w http.ResponseWriter, r *http.Request) error {
 	}
 	in, local := submissionFromForm(r.PostForm)
 	p := &Page{Form: r.PostForm}
+	entities, entityReason, err := s.lookupShareEntity(r, r.PostForm, &in)
+	if err != nil {
+		return err
+	}
+	if entityReason != "" {
+		local = append(local, ksp.FieldError{Field: "entity_id", Reason: entityReason})
+	}
 	if len(local) > 0 {
 		// Show every problem at once: the store's checks too.
 		c := in
+		if entityReason != "" {
+			c.EntityID = "" // a name, not yet an entity: judged above
+		}
 		var f ksp.Fields
 		c.Normalize(&f)
 		for _, e := range f {
@@ -489,7 +505,7 @@ func (s *Server) shareSignal(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		p.Errors = shareErrors(orderFields(local))
-		return s.shareForm(w, r, http.StatusBadRequest, p)
+		return s.shareForm(w, r, http.StatusBadRequest, p, entities...)
 	}
 	res, err := s.store.Submit(r.Context(), in)
 	if ke := (*ksp.Error)(nil); errors.As(err, &ke) && ke.Code == ksp.EINVALID {

@@ -23,6 +23,10 @@ type StaffData struct {
 	Status   string
 	Pager    Pager
 	Statuses []string
+	// Reviews are the newest open review flags (signals of a delisted
+	// entity); ReviewsMore says there are older ones.
+	Reviews     []*ksp.SignalReview
+	ReviewsMore bool
 }
 
 func (s *Server) staff(w http.ResponseWriter, r *http.Request) error {
@@ -42,8 +46,13 @@ func (s *Server) staff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	reviews, more, err := s.openReviews(r)
+	if err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, "staff.html", &Page{Title: "Membership applications", Form: url.Values{"status": {status}},
-		Data: StaffData{Apps: apps, Status: status, Pager: pagerFor(r, next), Statuses: []string{ksp.AppPending, ksp.AppApproved, ksp.AppRejected, "all"}}})
+		Data: StaffData{Apps: apps, Status: status, Pager: pagerFor(r, next), Statuses: []string{ksp.AppPending, ksp.AppApproved, ksp.AppRejected, "all"},
+			Reviews: reviews, ReviewsMore: more}})
 }
 
 // ApplicationData is an application's page content.
