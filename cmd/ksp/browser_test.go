@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,8 @@ type browser struct {
 	// axeSrc is axe-core's script, injected into each page by axe.
 	axeSrc                 string
 	axeRuns, axeViolations int
+	axeTime                time.Duration
+	axeSeen                map[[sha256.Size]byte]bool
 }
 
 func newBrowser(t *testing.T, base string) *browser {
@@ -59,7 +62,9 @@ func newBrowser(t *testing.T, base string) *browser {
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, tcancel := context.WithTimeout(ctx, 2*time.Minute)
+	// axe-core's two runs per page take most of a test's time on a busy
+	// machine; the limit only stops a hung browser.
+	ctx, tcancel := context.WithTimeout(ctx, 5*time.Minute)
 	shots := os.Getenv("KSP_SCREENSHOTS")
 	if shots == "" {
 		shots = filepath.Join("..", "..", "artifacts", "screenshots")
@@ -70,7 +75,7 @@ func newBrowser(t *testing.T, base string) *browser {
 	b := &browser{t: t, ctx: ctx, base: base, shots: shots, axeSrc: axeSrc, cancel: func() { tcancel(); cancel(); acancel() }}
 	t.Cleanup(b.cancel)
 	t.Cleanup(func() {
-		t.Logf("axe-core %s: %d runs on %d page loads, %d violations", axeVersion, b.axeRuns, b.pages, b.axeViolations)
+		t.Logf("axe-core %s: %d runs on %d page loads, %d violations, %v", axeVersion, b.axeRuns, b.pages, b.axeViolations, b.axeTime.Round(time.Millisecond))
 	})
 	b.do("start the browser", chromedp.EmulateViewport(1280, 800))
 	return b
