@@ -83,6 +83,7 @@ func Run(t *testing.T, open Opener) {
 		{"Secrets", testSecrets},
 		{"EntityImport", testEntityImport},
 		{"Entities", testEntities},
+		{"MatchStats", testMatchStats},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
