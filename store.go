@@ -13,6 +13,7 @@ type Store interface {
 	AccountService
 	APIKeyService
 	ApplicationService
+	ApplicationReviewService
 	AuditService
 	EventService
 	SignalService

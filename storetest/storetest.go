@@ -84,6 +84,7 @@ func Run(t *testing.T, open Opener) {
 		{"EntityImport", testEntityImport},
 		{"Entities", testEntities},
 		{"MatchStats", testMatchStats},
+		{"ApplicationReview", testApplicationReview},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

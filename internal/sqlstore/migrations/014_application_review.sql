@@ -1,10 +1,11 @@
 -- Staff's review of an application: notes kept with it (staff only), the
--- checklist as ticked, and the reason given for the decision.
+-- checklist as ticked (item -> who ticked it and when, as JSON), and the
+-- reason given for the decision (also in the decision's audit event).
 CREATE TABLE application_notes (
 	id             TEXT PRIMARY KEY,
 	application_id TEXT NOT NULL REFERENCES applications(id),
-	author_id      TEXT NOT NULL,
-	author_name    TEXT NOT NULL,
+	author_id      TEXT NOT NULL, -- the user, '' for a non-user actor
+	author         TEXT NOT NULL, -- the audit name: user:<id>, cli:<os user>
 	body           TEXT NOT NULL,
 	created_at     BIGINT NOT NULL
 );
