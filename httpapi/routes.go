@@ -82,7 +82,7 @@ func (s *Server) routeTable() []*Route {
 		{Method: "GET", Path: "/api/v1/apikeys", Summary: "API keys: your own, or ?org=1 the organisation's (admins, admin scope)", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.APIKey{}, List: true, Query: []string{"org", "limit", "cursor"}, handler: s.listKeys},
 		{Method: "POST", Path: "/api/v1/apikeys", Summary: "Create a key with scopes within your key's; the secret is shown once (others: the web session)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Req: ksp.NewAPIKey{}, Resp: ksp.APIKey{}, Status: 201, handler: s.createKey},
 		{Method: "DELETE", Path: "/api/v1/apikeys/{id}", Summary: "Revoke a key (others: the web session)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Status: 204, handler: s.revokeKey},
-		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit log (staff: all; admins: their organisation's)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Resp: ksp.AuditEvent{}, List: true, Query: []string{"org", "action", "limit", "cursor"}, handler: s.listAudit},
+		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit log (staff: all; admins: their organisation's)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Resp: ksp.AuditEvent{}, List: true, Query: []string{"org", "action", "actor", "from", "to", "limit", "cursor"}, handler: s.listAudit},
 	}
 }
 
@@ -280,6 +280,14 @@ func (s *Server) listAudit(r *http.Request) (any, error) {
 	}
 	if a := strings.TrimSpace(q.Get("action")); a != "" {
 		f.Action = &a
+	}
+	for _, p := range []struct {
+		name string
+		dst  **string
+	}{{"actor", &f.Actor}, {"from", &f.From}, {"to", &f.To}} {
+		if v := strings.TrimSpace(q.Get(p.name)); v != "" {
+			*p.dst = &v
+		}
 	}
 	items, next, err := s.store.FindAuditEvents(r.Context(), f)
 	return list(items, next), err
