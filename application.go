@@ -22,7 +22,7 @@ type Application struct {
 	Created      Time     `json:"created_at"`
 	Decided      *Time    `json:"decided_at,omitempty"`
 	// Checklist holds the ticked vetting items (application_review.go).
-	Checklist map[string]*CheckTick `json:"checklist"`
+	Checklist map[string]*CheckTick `json:"checklist,omitempty"`
 	// DecisionReason is the reason staff gave with the decision.
 	DecisionReason string `json:"decision_reason,omitempty"`
 }
