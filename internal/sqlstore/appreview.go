@@ -61,8 +61,8 @@ func (tx *Tx) actorName() (string, error) {
 	return name, nil
 }
 
-// tickChecklist applies ticks to a's checklist and stores it, returning
-// the items ticked and unticked (a tick already there keeps who made it).
+// tickChecklist applies ticks to a's checklist, stores it and audits what
+// changed (a tick already there keeps who made it and when).
 func (tx *Tx) tickChecklist(a *ksp.Application, ticks map[string]bool) error {
 	if len(ticks) == 0 {
 		return nil
