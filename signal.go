@@ -388,4 +388,7 @@ type SignalService interface {
 	RecordStaffReads(ctx context.Context, action string, ids []string) error
 	// RecordMatches adds to an org's daily match counts.
 	RecordMatches(ctx context.Context, orgID string, day string, queries, matches int) error
+	// RecordSignalMatches adds to the daily per-signal match counts
+	// (matchstats.go).
+	RecordSignalMatches(ctx context.Context, counts []SignalMatchCount) error
 }

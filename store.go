@@ -13,10 +13,12 @@ type Store interface {
 	AccountService
 	APIKeyService
 	ApplicationService
+	ApplicationReviewService
 	AuditService
 	EventService
 	SignalService
 	EntityService
+	MatchStatsService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

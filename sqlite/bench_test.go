@@ -20,4 +20,5 @@ func BenchmarkSubmitBatchLinked(b *testing.B) { storetest.BenchSubmitBatchLinked
 
 // BenchmarkImportUNSC measures importing the 2024 UN list, into an empty
 // store and over the 2017 list (diff-ms).
-func BenchmarkImportUNSC(b *testing.B) { storetest.BenchImportUNSC(b, open(b)) }
+func BenchmarkImportUNSC(b *testing.B)  { storetest.BenchImportUNSC(b, open(b)) }
+func BenchmarkVerifyChain(b *testing.B) { storetest.BenchVerifyChain(b, open(b)) }

@@ -85,6 +85,8 @@ func Run(t *testing.T, open Opener) {
 		{"Entities", testEntities},
 		{"EntityLink", testEntityLink},
 		{"EntityDelistingReview", testEntityDelistingReview},
+		{"MatchStats", testMatchStats},
+		{"ApplicationReview", testApplicationReview},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -31,6 +31,7 @@ func (s *Server) registerSignals() {
 	s.AddNav(NavItem{Label: "Signals", Path: "/signals", Show: SignedIn})
 	s.registerCheck()
 	s.AddPanel(Panel{Title: "New signals", Render: s.newSignalsPanel})
+	s.AddPanel(Panel{Title: "Your signals this month", Render: s.matchesPanel})
 }
 
 func init() {
@@ -575,6 +576,9 @@ type SignalData struct {
 	CanShare bool
 	Staff    bool
 	Choices  SignalChoices
+	// Matches is the "what this signal did" block (matchstats.go), empty
+	// for a viewer that may not see the counts.
+	Matches template.HTML
 }
 
 func (s *Server) signalPage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
@@ -603,6 +607,9 @@ func (s *Server) signalPage(w http.ResponseWriter, r *http.Request, status int, 
 			d.Audience = append(d.Audience, name)
 		}
 		slices.Sort(d.Audience)
+	}
+	if d.Matches, err = s.signalMatches(r, sig); err != nil {
+		return err
 	}
 	p.Title = human(sig.Type) + " signal"
 	p.Data = d

@@ -12,6 +12,8 @@ func (s *Server) registerStaff() {
 	s.Handle("GET /staff/applications/{id}", StaffOnly, s.application)
 	s.Handle("POST /staff/applications/{id}/approve", StaffOnly, s.approve)
 	s.Handle("POST /staff/applications/{id}/reject", StaffOnly, s.reject)
+	s.Handle("POST /staff/applications/{id}/checklist", StaffOnly, s.applicationChecklist)
+	s.Handle("POST /staff/applications/{id}/notes", StaffOnly, s.applicationNote)
 	s.Handle("GET /staff/orgs", StaffOnly, s.staffOrgs)
 	s.Handle("GET /staff/orgs/{id}/users", StaffOnly, s.staffOrgUsers)
 	s.AddNav(NavItem{Label: "Staff", Path: "/staff", Show: StaffOnly})
@@ -57,7 +59,10 @@ func (s *Server) staff(w http.ResponseWriter, r *http.Request) error {
 
 // ApplicationData is an application's page content.
 type ApplicationData struct {
-	App *ksp.Application
+	App   *ksp.Application
+	Notes []*ksp.ApplicationNote
+	// Checks is the checklist, each item with who ticked it.
+	Checks []Choice
 }
 
 func (s *Server) applicationPage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
@@ -65,8 +70,22 @@ func (s *Server) applicationPage(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
+	notes, err := s.store.FindApplicationNotes(r.Context(), a.ID)
+	if err != nil {
+		return err
+	}
 	p.Title = "Application from " + a.OrgName
-	p.Data = ApplicationData{App: a}
+	p.Data = ApplicationData{App: a, Notes: notes, Checks: checklistChoices(a)}
+	if p.Form == nil {
+		p.Form = url.Values{}
+	}
+	if _, posted := p.Form["checklist"]; !posted && p.Errors == nil {
+		for _, it := range ksp.ChecklistItems {
+			if a.Checklist[it] != nil {
+				p.Form.Add("checklist", it)
+			}
+		}
+	}
 	return s.render(w, r, status, "application.html", p)
 }
 
@@ -75,12 +94,19 @@ func (s *Server) application(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
-	ap, err := s.store.ApproveApplication(r.Context(), r.PathValue("id"))
-	if ksp.ErrorCode(err) == ksp.ECONFLICT {
+	d, ok := decisionForm(r)
+	if !ok {
+		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: []FormError{{"reason", "Enter the reason for your decision"}}})
+	}
+	ap, err := s.store.ApproveApplication(r.Context(), r.PathValue("id"), d)
+	switch ksp.ErrorCode(err) {
+	case "":
+	case ksp.EINVALID:
+		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: formErrors(err, map[string]string{"reason": "Reason for the decision", "checklist": "Checklist"}, "reason")})
+	case ksp.ECONFLICT:
 		s.flash(w, r, "warning", ksp.ErrorMessage(err))
 		return redirect(w, r, "/staff/applications/"+r.PathValue("id"))
-	}
-	if err != nil {
+	default:
 		return err
 	}
 	if link, err := s.sendInvitation(r, ap.Invitation, ap.Org.Name, "The KSP secretariat"); err != nil {
@@ -92,11 +118,15 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) reject(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.store.RejectApplication(r.Context(), r.PathValue("id"), r.PostFormValue("reason"))
+	d, ok := decisionForm(r)
+	if !ok {
+		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: []FormError{{"reason", "Enter the reason for your decision"}}})
+	}
+	a, err := s.store.RejectApplication(r.Context(), r.PathValue("id"), d)
 	switch ksp.ErrorCode(err) {
 	case "":
 	case ksp.EINVALID:
-		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: []FormError{{"reason", "Enter a reason for the applicant"}}})
+		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: formErrors(err, map[string]string{"reason": "Reason for the decision", "checklist": "Checklist"}, "reason")})
 	case ksp.ECONFLICT:
 		s.flash(w, r, "warning", ksp.ErrorMessage(err))
 		return redirect(w, r, "/staff/applications/"+r.PathValue("id"))

@@ -320,7 +320,8 @@ func TestBrowserApplyToAPIKey(t *testing.T) {
 	b.do("open the application", chromedp.Click(chromedp.CSS(`a[href^="/staff/applications/"]`)))
 	b.waitH1("Clipshare")
 	b.shot("staff-application")
-	b.submit(`form[action$="/approve"]`, "Clipshare")
+	b.fill(map[string]string{"f-reason": "A known video platform"}, []string{"f-reason"})
+	b.press(`form[action$="/approve"] button:not([formaction])`, "Clipshare")
 	if txt := eval[string](b, `document.querySelector(".notice").textContent`); !strings.Contains(txt, "invitation was sent to ada@clipshare.example") {
 		t.Fatalf("notice %q", txt)
 	}
