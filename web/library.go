@@ -29,6 +29,16 @@ func (s *Server) registerLibrary() {
 	s.Handle("GET /library/{id}/history", Public, s.resourceHistory)
 	s.Handle("GET /library/{id}/revisions/{n}", Public, s.resourceRevision)
 	s.AddNav(NavItem{Label: "Library", Path: "/library", Show: Public})
+	s.AddPanel(Panel{Title: "New in the library", Render: s.newResourcesPanel})
+}
+
+// newResourcesPanel lists the library's latest changes the viewer may see.
+func (s *Server) newResourcesPanel(r *http.Request) (template.HTML, error) {
+	list, _, err := s.store.FindResources(r.Context(), ksp.ResourceFilter{Page: ksp.Page{Limit: 5}})
+	if err != nil || len(list) == 0 {
+		return "", err
+	}
+	return s.Fragment("library.html", "panel", list)
 }
 
 func init() {

@@ -59,6 +59,7 @@ func TestLibraryAnonymous(t *testing.T) {
 	mc.signIn(m.gov, 0)
 	mc.want(mc.get("/library"), 200, "Model terms of service", "Members-only checklist")
 	mc.want(mc.get("/library/"+mem.ID), 200, "Secret steps.", "Every member organisation")
+	mc.want(mc.get("/dashboard"), 200, "New in the library", "Members-only checklist", "Model terms of service")
 }
 
 // TestLibraryHarmlessMarkdown: a body with a script, event handlers,
