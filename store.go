@@ -19,6 +19,7 @@ type Store interface {
 	SignalService
 	EntityService
 	MatchStatsService
+	ResourceService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

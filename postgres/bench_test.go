@@ -23,3 +23,7 @@ func BenchmarkSubmitBatchLinked(b *testing.B) { storetest.BenchSubmitBatchLinked
 // store and over the 2017 list (diff-ms).
 func BenchmarkImportUNSC(b *testing.B)  { storetest.BenchImportUNSC(b, open(b)) }
 func BenchmarkVerifyChain(b *testing.B) { storetest.BenchVerifyChain(b, open(b)) }
+
+// BenchmarkFindResources measures a page of the library over 10,000
+// resources, per viewer and filter.
+func BenchmarkFindResources(b *testing.B) { storetest.BenchFindResources(b, open(b)) }

@@ -87,6 +87,10 @@ func Run(t *testing.T, open Opener) {
 		{"EntityDelistingReview", testEntityDelistingReview},
 		{"MatchStats", testMatchStats},
 		{"ApplicationReview", testApplicationReview},
+		{"Resources", testResources},
+		{"ResourceValidation", testResourceValidation},
+		{"ResourceVisibility", testResourceVisibility},
+		{"ResourceFilters", testResourceFilters},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
