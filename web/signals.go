@@ -23,6 +23,7 @@ func (s *Server) registerSignals() {
 	s.Handle("GET /signals/export", SignedIn, s.exportSignals)
 	s.Handle("GET /signals/new", SignedIn, s.newSignalForm)
 	s.Handle("POST /signals", SignedIn, s.shareSignal)
+	s.registerShareImage()
 	s.registerNegatives()
 	s.Handle("GET /signals/{id}", SignedIn, s.signal)
 	s.Handle("POST /signals/{id}/feedback", SignedIn, s.signalFeedback)
@@ -290,6 +291,9 @@ func (s *Server) synced(r *http.Request) {
 // NewSignalData is the share form's content.
 type NewSignalData struct {
 	Choices SignalChoices
+	// Image is what an uploaded image hashed to (shareimage.go).
+	Image   *ImageHashes
+	MaxSize string
 }
 
 var shareLabels = map[string]string{
@@ -369,7 +373,8 @@ func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p
 		c.Audience = append(c.Audience, Choice{Value: o.ID, Label: o.Name, Hint: human(o.Kind)})
 	}
 	p.Title = "Share a signal"
-	p.Data = NewSignalData{Choices: c}
+	img, _ := p.Data.(*ImageHashes)
+	p.Data = NewSignalData{Choices: c, Image: img, MaxSize: byteSize(s.cfg.MaxImageBytes)}
 	return s.render(w, r, status, "signal_new.html", p)
 }
 
