@@ -247,6 +247,9 @@ type SignalFilter struct {
 	// ascending, or descending with a "-" before it. Empty: the newest
 	// submission the viewer sees first.
 	Sort string
+	// Own keeps the signals the viewer's organisation shares: those with
+	// an active submission of its own.
+	Own bool
 	Page
 }
 

@@ -173,6 +173,35 @@ func testBankSearchSort(t *testing.T, open Opener) {
 		}
 	}
 
+	// Own: the signals with an active submission of the viewer's org, in
+	// any order and with a sort.
+	for _, vc := range []struct {
+		ctx context.Context
+		org string
+	}{{w.plat, w.f.Platform.ID}, {w.start, w.f.Startup.ID}} {
+		all, _, err := db.FindSignals(vc.ctx, ksp.SignalFilter{Page: ksp.Page{Limit: 1000}})
+		must(t, err)
+		var want []string
+		for _, s := range all {
+			full, err := db.FindSignalByID(vc.ctx, s.ID)
+			must(t, err)
+			if slices.ContainsFunc(full.Details, func(d *ksp.Submission) bool { return d.OrgID == vc.org && d.Retracted == nil }) {
+				want = append(want, s.Value)
+			}
+		}
+		slices.Sort(want)
+		if len(want) == 0 || len(want) == len(all) {
+			t.Fatalf("own: %d of %d signals; the world does not test the filter", len(want), len(all))
+		}
+		for _, sortName := range []string{"", "-first_seen", "confidence"} {
+			got := valuesOf(listAll(t, db, vc.ctx, ksp.SignalFilter{Own: true, Sort: sortName}))
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("own, sort %q: %v, want %v", sortName, got, want)
+			}
+		}
+	}
+
 	// Bad input names its field.
 	for _, f := range []ksp.SignalFilter{{Sort: "matches"}, {Sort: "first_seen;DROP"}, {Sort: "--first_seen"}, {Query: "ftp://x"}, {Query: "a b"}, {Query: strings.Repeat("a", 5000)}} {
 		_, _, err := db.FindSignals(w.start, f)

@@ -117,6 +117,10 @@ func (db *DB) candidateConds(v ksp.Viewer, f ksp.SignalFilter) ([]string, []any,
 	if len(sigConds) > 0 {
 		where = append(where, "s.signal_id IN (SELECT sig.id FROM signals sig WHERE "+strings.Join(sigConds, " AND ")+")")
 	}
+	if f.Own {
+		where = append(where, "EXISTS (SELECT 1 FROM submissions so WHERE so.signal_id = s.signal_id AND so.org_id = ? AND so.retracted_at IS NULL)")
+		args = append(args, v.OrgID)
+	}
 	return where, args, nil
 }
 

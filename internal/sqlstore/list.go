@@ -143,6 +143,10 @@ func (db *DB) positions(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter, c
 			c = append(c, alias+".updated_at >= ?")
 			args = append(args, micros(*f.Since))
 		}
+		if f.Own {
+			c = append(c, alias+".org_id = ?", alias+".retracted_at IS NULL")
+			args = append(args, v.OrgID)
+		}
 		return strings.Join(c, " AND "), args
 	}
 	c1, args := conds("s")
