@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
@@ -48,8 +46,8 @@ func (b *browser) viewport(w, h int64, mobile bool) {
 func (b *browser) download(sel, dir, name string) string {
 	b.t.Helper()
 	b.do("allow downloads", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
-		return err
+		// Saved under the name the server gives (Content-Disposition).
+		return t.Call(ctx, "Browser.setDownloadBehavior", map[string]any{"behavior": "allow", "downloadPath": dir}, nil)
 	}))
 	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel)))
 	p := filepath.Join(dir, name)
