@@ -18,3 +18,7 @@ func BenchmarkSubmitBatchNew(b *testing.B) { storetest.BenchSubmitBatchNew(b, op
 // BenchmarkImportUNSC measures importing the 2024 UN list, into an empty
 // store and over the 2017 list (diff-ms).
 func BenchmarkImportUNSC(b *testing.B) { storetest.BenchImportUNSC(b, open(b)) }
+
+// BenchmarkBankList measures the bank list's search and sorts over 100,000
+// signals, a page of 25 as a member sees it.
+func BenchmarkBankList(b *testing.B) { storetest.BenchBankList(b, open(b), 100000) }

@@ -152,12 +152,17 @@ func (db *DB) findSorted(ctx context.Context, a *ksp.Actor, v ksp.Viewer, f ksp.
 }
 
 // sortedBySeen reads signals in the order of the viewer's first or last
-// seen (the earliest creation or latest update of a submission it may
-// see), then keeps those whose view passes the filter.
+// seen: each signal is placed by its representative submission among those
+// the viewer may see — the earliest created for first seen, the latest
+// changed for last seen — found by a probe of the signal's few submissions
+// (as the default list does). Submissions are read in the key's order on
+// migration 015's indexes, so a page costs about its own rows; ties go by
+// the submission's id, which the viewer sees. Views that fail the filter
+// are skipped and more are read.
 func (db *DB) sortedBySeen(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter, sp sortSpec, cur *sortCursor, limit int) ([]*ksp.Signal, []*ksp.SignalState, string, error) {
-	agg := "MIN(s.created_at)"
+	col, repDir := "created_at", "ASC"
 	if sp.field == "last_seen" {
-		agg = "MAX(s.updated_at)"
+		col, repDir = "updated_at", "DESC"
 	}
 	dir, cmp := "ASC", ">"
 	if sp.desc {
@@ -170,46 +175,51 @@ func (db *DB) sortedBySeen(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter
 		if err != nil {
 			return nil, nil, "", err
 		}
-		having := ""
+		vis2, args2 := Visible(v, "s2", "id")
+		where = append(where, "s.id = (SELECT s2.id FROM submissions s2 WHERE s2.signal_id = s.signal_id AND "+vis2+
+			" ORDER BY s2."+col+" "+repDir+", s2.id "+repDir+" LIMIT 1)")
+		args = append(args, args2...)
 		if cur != nil {
 			k, _ := strconv.ParseInt(cur.key, 10, 64)
-			having = " HAVING " + agg + " " + cmp + " ? OR (" + agg + " = ? AND s.signal_id " + cmp + " ?)"
+			where = append(where, "(s."+col+" "+cmp+" ? OR (s."+col+" = ? AND s.id "+cmp+" ?))")
 			args = append(args, k, k, cur.id)
 		}
 		n := max(limit+1, listBatch)
-		rows, err := db.query(ctx, `SELECT s.signal_id, `+agg+` FROM submissions s WHERE `+strings.Join(where, " AND ")+
-			` GROUP BY s.signal_id`+having+` ORDER BY `+agg+` `+dir+`, s.signal_id `+dir+` LIMIT `+fmt.Sprint(n), args...)
+		rows, err := db.query(ctx, `SELECT s.id, s.signal_id, s.`+col+` FROM submissions s WHERE `+strings.Join(where, " AND ")+
+			` ORDER BY s.`+col+` `+dir+`, s.id `+dir+` LIMIT `+fmt.Sprint(n), args...)
 		if err != nil {
 			return nil, nil, "", fmt.Errorf("find signals: %w", err)
 		}
-		var ids []string
-		keys := map[string]int64{}
+		var pos []sortCursor
 		for rows.Next() {
-			var id string
+			var c sortCursor
 			var k int64
-			if err := rows.Scan(&id, &k); err != nil {
+			if err := rows.Scan(&c.id, &c.sort, &k); err != nil {
 				rows.Close()
 				return nil, nil, "", fmt.Errorf("find signals: %w", err)
 			}
-			ids = append(ids, id)
-			keys[id] = k
+			c.key = strconv.FormatInt(k, 10)
+			pos = append(pos, c)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, nil, "", fmt.Errorf("find signals: %w", err)
 		}
+		ids := make([]string, len(pos))
+		for i, p := range pos {
+			ids[i] = p.sort // the signal's id, read into the sort slot
+		}
 		loaded, err := db.loadStates(ctx, db.sql, ids)
 		if err != nil {
 			return nil, nil, "", err
 		}
-		for _, id := range ids {
-			c := &sortCursor{sort: f.Sort, key: strconv.FormatInt(keys[id], 10), id: id}
-			st := loaded[id]
-			if st == nil {
-				cur = c
-				continue
+		for i, p := range pos {
+			c := &sortCursor{sort: f.Sort, key: p.key, id: p.id}
+			st := loaded[ids[i]]
+			var sig *ksp.Signal
+			if st != nil {
+				sig = st.View(v, false)
 			}
-			sig := st.View(v, false)
 			if sig == nil || !listed(sig, f) {
 				cur = c
 				continue
@@ -221,7 +231,7 @@ func (db *DB) sortedBySeen(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter
 			states = append(states, st)
 			cur = c
 		}
-		if len(ids) < n {
+		if len(pos) < n {
 			return out, states, "", nil
 		}
 	}
