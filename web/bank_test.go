@@ -89,7 +89,7 @@ func TestSignalsSearchSort(t *testing.T) {
 	// Bad input is named on the page.
 	c.want(c.get("/signals?sort=matches"), 400, "Sort by: must be one of")
 	c.want(c.get("/signals?q=ftp://x"), 400, "Search: URLs in the bank are http or https")
-	// The JSON API takes the same q and sort.
+	// A search and a sort together.
 	c.want(c.get("/signals?q=example.test&sort=-confidence"), 200, "final-part")
 }
 
