@@ -64,9 +64,19 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 // queryEnums lists, by "METHOD path" and parameter, the values a query
 // parameter may take: those its handler checks.
 var queryEnums = map[string]map[string][]string{
-	"GET /api/v1/signals":      {"type": ksp.SignalTypes, "label": ksp.Labels, "status": ksp.SignalStatuses},
+	"GET /api/v1/signals":      {"type": ksp.SignalTypes, "label": ksp.Labels, "status": ksp.SignalStatuses, "sort": signalSorts()},
 	"GET /api/v1/applications": {"status": appStatuses},
 	"GET /api/v1/resources":    {"kind": strs(ksp.ResourceKinds)},
+}
+
+// signalSorts are the list's sorts: each figure ascending, or descending
+// with "-" before it.
+func signalSorts() []string {
+	var out []string
+	for _, s := range ksp.SignalSorts {
+		out = append(out, s, "-"+s)
+	}
+	return out
 }
 
 // enumSchema is the schema of a field of Go type t restricted to vals.

@@ -46,7 +46,10 @@ func vocabulary() []string {
 	for _, s := range ksp.Scopes {
 		add(string(s))
 	}
-	add("sha1", "meme", "WHITE", "owner_only", "nonsense")
+	add("sha1", "meme", "WHITE", "owner_only", "nonsense", "matches", "--first_seen")
+	for _, s := range ksp.SignalSorts {
+		add(s, "-"+s)
+	}
 	slices.Sort(all)
 	return slices.Compact(all)
 }
@@ -303,6 +306,7 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 		{"GET /api/v1/signals?type", "type", query("/api/v1/signals", "viewer", "type")},
 		{"GET /api/v1/signals?label", "label", query("/api/v1/signals", "viewer", "label")},
 		{"GET /api/v1/signals?status", "status", query("/api/v1/signals", "viewer", "status")},
+		{"GET /api/v1/signals?sort", "sort", query("/api/v1/signals", "viewer", "sort")},
 		{"GET /api/v1/applications?status", "status", query("/api/v1/applications", "staff", "status")},
 		{"GET /api/v1/resources?kind", "kind", query("/api/v1/resources", "viewer", "kind")},
 		{"ResourceInput.kind", "kind", newResource(func(v string, m map[string]any) { m["kind"] = v })},

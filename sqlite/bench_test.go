@@ -26,3 +26,7 @@ func BenchmarkVerifyChain(b *testing.B) { storetest.BenchVerifyChain(b, open(b))
 // BenchmarkFindResources measures a page of the library over 10,000
 // resources, per viewer and filter.
 func BenchmarkFindResources(b *testing.B) { storetest.BenchFindResources(b, open(b)) }
+
+// BenchmarkBankList measures the bank list's search and sorts over 100,000
+// signals, a page of 25 as a member sees it.
+func BenchmarkBankList(b *testing.B) { storetest.BenchBankList(b, open(b), 100000) }

@@ -69,6 +69,8 @@ func Run(t *testing.T, open Opener) {
 		{"ChangesFollower", testChangesFollower},
 		{"ChangesPaging", testChangesPaging},
 		{"SignalFilters", testSignalFilters},
+		{"BankSearchSort", testBankSearchSort},
+		{"BankSortLeak", testBankSortLeak},
 		{"SignalHistory", testSignalHistory},
 		{"DerivedFigures", testDerivedFigures},
 		{"NegativeBankScopes", testNegativeBankScopes},

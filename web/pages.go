@@ -63,6 +63,8 @@ type DashboardData struct {
 	RecoveryLeft int
 	SecondFactor bool
 	MustHave2FA  bool
+	// Todos is the to-dos panel (todos.go, dashboard_todos.html).
+	Todos template.HTML
 }
 
 // PanelView is a dashboard panel ready to render.
@@ -92,6 +94,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		if d.RecoveryLeft, err = s.store.RecoveryCodesLeft(r.Context(), u.ID); err != nil {
 			return err
 		}
+	}
+	if d.Todos, err = s.todos(r); err != nil {
+		return err
 	}
 	for _, p := range s.panels {
 		h, err := p.Render(r)

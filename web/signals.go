@@ -20,8 +20,10 @@ import (
 
 func (s *Server) registerSignals() {
 	s.Handle("GET /signals", SignedIn, s.signals)
+	s.Handle("GET /signals/export", SignedIn, s.exportSignals)
 	s.Handle("GET /signals/new", SignedIn, s.newSignalForm)
 	s.Handle("POST /signals", SignedIn, s.shareSignal)
+	s.registerShareImage()
 	s.registerNegatives()
 	s.Handle("GET /signals/{id}", SignedIn, s.signal)
 	s.Handle("POST /signals/{id}/feedback", SignedIn, s.signalFeedback)
@@ -283,60 +285,7 @@ func (s *Server) synced(r *http.Request) {
 	}
 }
 
-// ---- The list ----
-
-// SignalsData is the signals list's content.
-type SignalsData struct {
-	Signals  []*ksp.Signal
-	Pager    Pager
-	Filtered bool
-	CanShare bool
-	Filters  []Field
-}
-
-// signalFilter reads the list's filters; unknown values filter nothing.
-func signalFilter(q url.Values) (ksp.SignalFilter, url.Values) {
-	f := ksp.SignalFilter{Page: ksp.Page{Limit: 25, Cursor: q.Get("cursor")}}
-	kept := url.Values{}
-	pick := func(name string, allowed []string) *string {
-		v := q.Get(name)
-		if v == "" || !slices.Contains(allowed, v) {
-			return nil
-		}
-		kept.Set(name, v)
-		return &v
-	}
-	f.Type = pick("type", ksp.SignalTypes)
-	f.Label = pick("label", ksp.Labels)
-	f.Status = pick("status", []string{ksp.StatusActive, ksp.StatusDisputed, ksp.StatusRetracted})
-	return f, kept
-}
-
-func (s *Server) signals(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	f, kept := signalFilter(q)
-	list, next, err := s.store.FindSignals(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	p := &Page{Title: "Signals", Form: kept}
-	d := SignalsData{Signals: list, Filtered: len(kept) > 0, CanShare: mayShare(ksp.ActorFrom(r.Context()))}
-	d.Pager = pagerFor(r, next)
-	opts := func(all string, values []string) []string {
-		out := []string{"option=|" + all}
-		for _, v := range values {
-			out = append(out, "option="+v+"|"+human(v))
-		}
-		return out
-	}
-	d.Filters = []Field{
-		newField(p, "type", "Type", append([]string{"type=select"}, opts("Any type", ksp.SignalTypes)...)...),
-		newField(p, "label", "Label", append([]string{"type=select"}, opts("Any label", ksp.Labels)...)...),
-		newField(p, "status", "Status", append([]string{"type=select"}, opts("Any status", []string{ksp.StatusActive, ksp.StatusDisputed, ksp.StatusRetracted})...)...),
-	}
-	p.Data = d
-	return s.render(w, r, http.StatusOK, "signals.html", p)
-}
+// ---- The list: bank.go ----
 
 // ---- Sharing ----
 
@@ -347,6 +296,9 @@ type NewSignalData struct {
 	// lookupShareEntity); EntityQuery is that name.
 	Entities    []EntityCandidate
 	EntityQuery string
+	// Image is what an uploaded image hashed to (shareimage.go).
+	Image   *ImageHashes
+	MaxSize string
 }
 
 var shareLabels = map[string]string{
@@ -428,7 +380,8 @@ func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p
 		c.Audience = append(c.Audience, Choice{Value: o.ID, Label: o.Name, Hint: human(o.Kind)})
 	}
 	p.Title = "Share a signal"
-	p.Data = NewSignalData{Choices: c, Entities: entities, EntityQuery: p.Form.Get("entity_query")}
+	img, _ := p.Data.(*ImageHashes)
+	p.Data = NewSignalData{Choices: c, Entities: entities, EntityQuery: p.Form.Get("entity_query"), Image: img, MaxSize: byteSize(s.cfg.MaxImageBytes)}
 	return s.render(w, r, status, "signal_new.html", p)
 }
 
