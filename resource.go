@@ -49,10 +49,13 @@ type Resource struct {
 	// Language is a BCP 47 tag such as "en" or "fr".
 	Language string `json:"language"`
 	Sharing
-	Revision int    `json:"revision"`
-	AuthorID string `json:"author_id"`
-	Created  Time   `json:"created_at"`
-	Updated  Time   `json:"updated_at"`
+	// OwnerOrgName is the owner org's name, read with the resource so that
+	// a page can credit it to viewers who may not list organisations.
+	OwnerOrgName string `json:"owner_org_name"`
+	Revision     int    `json:"revision"`
+	AuthorID     string `json:"author_id"`
+	Created      Time   `json:"created_at"`
+	Updated      Time   `json:"updated_at"`
 }
 
 // ResourceRevision is one saved state of a resource: revision 1 is the

@@ -83,6 +83,10 @@ func Run(t *testing.T, open Opener) {
 		{"Secrets", testSecrets},
 		{"EntityImport", testEntityImport},
 		{"Entities", testEntities},
+		{"Resources", testResources},
+		{"ResourceValidation", testResourceValidation},
+		{"ResourceVisibility", testResourceVisibility},
+		{"ResourceFilters", testResourceFilters},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
