@@ -32,11 +32,10 @@ func searchInvalid(field, reason string) error {
 // staff, never the anonymous): an anonymous search of all types leaves
 // them out, one asking for entities alone is told to sign in.
 func planSearch(ctx context.Context, q ksp.SearchQuery) (*searchPlan, error) {
-	terms, err := parseSearch(strings.TrimSpace(q.Q))
+	terms, err := parseSearch(q.Q)
 	if err != nil {
 		return nil, err
 	}
-	p := &searchPlan{terms: terms, q: q}
 	for _, t := range q.Types {
 		if !slices.Contains(ksp.SearchTypes, t) {
 			return nil, searchInvalid("type", "must be one of "+strings.Join(ksp.SearchTypes, ", "))
@@ -48,15 +47,12 @@ func planSearch(ctx context.Context, q ksp.SearchQuery) (*searchPlan, error) {
 	}
 	slices.Sort(types)
 	types = slices.Compact(types)
-	if q.Kind != nil && !slices.Contains(ksp.ResourceKinds, *q.Kind) {
-		return nil, searchInvalid("kind", "must be one of guide, template, policy, law, case_study, research, training")
+	// The resource filters mean what they mean for the library's list.
+	rf := ksp.ResourceFilter{Kind: q.Kind, Tag: q.Tag, Jurisdiction: q.Jurisdiction}
+	if err := checkResourceFilter(&rf); err != nil {
+		return nil, err
 	}
-	if q.Tag != nil && (*q.Tag == "" || len(*q.Tag) > 40) {
-		return nil, searchInvalid("tag", "a tag of 1–40 characters")
-	}
-	if q.Jurisdiction != nil && !ksp.ValidJurisdiction(*q.Jurisdiction) {
-		return nil, searchInvalid("jurisdiction", "an ISO 3166-1 alpha-2 code, EU or INT")
-	}
+	q.Tag, q.Jurisdiction = rf.Tag, rf.Jurisdiction
 	if q.Regime != nil && (*q.Regime == "" || len(*q.Regime) > 100) {
 		return nil, searchInvalid("regime", "a regime of 1–100 characters")
 	}
@@ -77,14 +73,14 @@ func planSearch(ctx context.Context, q ksp.SearchQuery) (*searchPlan, error) {
 		types = []string{ksp.SearchEntity}
 	}
 	a := ksp.ActorFrom(ctx)
-	p.viewer = a.Viewer()
+	viewer := a.Viewer()
 	if a == nil || a.OrgID == "" {
 		types = slices.DeleteFunc(types, func(t string) bool { return t == ksp.SearchEntity })
 		if len(types) == 0 {
 			return nil, ksp.Errorf(ksp.EUNAUTHORIZED, "sign in to search designated entities")
 		}
 	}
-	p.types = types
+	p := &searchPlan{terms: terms, q: q, types: types, viewer: viewer}
 	pg := q.Page.Normalize()
 	if pg.Limit > maxSearchLimit {
 		return nil, searchInvalid("limit", "at most 100 for a search")
@@ -187,15 +183,13 @@ func resourceFilters(p *searchPlan) (string, []any) {
 		where = append(where, "r.kind = ?")
 		args = append(args, string(*p.q.Kind))
 	}
-	// tag_lines and jur_lines hold one value a line with a line break at
-	// each end, so that a whole value is found by its position.
 	if p.q.Tag != nil {
-		where = append(where, "strpos(r.tag_lines, ?) > 0")
-		args = append(args, "\n"+strings.ToLower(*p.q.Tag)+"\n")
+		where = append(where, `r.tag_lines LIKE ? ESCAPE '\'`)
+		args = append(args, likeLine(*p.q.Tag))
 	}
 	if p.q.Jurisdiction != nil {
-		where = append(where, "strpos(r.jur_lines, ?) > 0")
-		args = append(args, "\n"+*p.q.Jurisdiction+"\n")
+		where = append(where, `r.jur_lines LIKE ? ESCAPE '\'`)
+		args = append(args, likeLine(*p.q.Jurisdiction))
 	}
 	return strings.Join(where, " AND "), args
 }
@@ -210,16 +204,15 @@ func entityFilters(p *searchPlan) (string, []any) {
 // The bm25 weights of the FTS5 columns (the id column last, unindexed),
 // in the proportions of PostgreSQL's weights A, B and D.
 const (
-	resourceBM25 = `bm25(f, 10.0, 4.0, 1.0, 4.0, 0.0)`
-	entityBM25   = `bm25(f, 10.0, 10.0, 4.0, 1.0, 0.0)`
+	resourceBM25 = `bm25(resources_fts, 10.0, 4.0, 1.0, 4.0, 0.0)`
+	entityBM25   = `bm25(entities_fts, 10.0, 10.0, 4.0, 1.0, 0.0)`
 )
 
 func (db *DB) resourceArm(p *searchPlan) (string, []any) {
 	where, args := resourceFilters(p)
 	if db.d.Name == "sqlite" {
-		where = strings.ReplaceAll(where, "strpos(", "instr(")
-		return `SELECT 'resource' AS type, r.id AS id, -` + resourceBM25 + ` AS score FROM resources_fts f JOIN resources r ON r.id = f.id
-			WHERE f.resources_fts MATCH ? AND ` + where, append([]any{p.terms.fts5()}, args...)
+		return `SELECT 'resource' AS type, r.id AS id, -` + resourceBM25 + ` AS score FROM resources_fts JOIN resources r ON r.id = resources_fts.id
+			WHERE resources_fts MATCH ? AND ` + where, append([]any{p.terms.fts5()}, args...)
 	}
 	return `SELECT 'resource' AS type, r.id AS id, ts_rank_cd(r.search_vector, to_tsquery('simple', ?), 32) AS score FROM resources r
 		WHERE r.search_vector @@ to_tsquery('simple', ?) AND ` + where, append([]any{p.terms.tsquery(), p.terms.tsquery()}, args...)
@@ -228,8 +221,8 @@ func (db *DB) resourceArm(p *searchPlan) (string, []any) {
 func (db *DB) entityArm(p *searchPlan) (string, []any) {
 	where, args := entityFilters(p)
 	if db.d.Name == "sqlite" {
-		return `SELECT 'entity' AS type, e.id AS id, -` + entityBM25 + ` AS score FROM entities_fts f JOIN entities e ON e.id = f.id
-			WHERE f.entities_fts MATCH ? AND ` + where, append([]any{p.terms.fts5()}, args...)
+		return `SELECT 'entity' AS type, e.id AS id, -` + entityBM25 + ` AS score FROM entities_fts JOIN entities e ON e.id = entities_fts.id
+			WHERE entities_fts MATCH ? AND ` + where, append([]any{p.terms.fts5()}, args...)
 	}
 	return `SELECT 'entity' AS type, e.id AS id, ts_rank_cd(e.search_vector, to_tsquery('simple', ?), 32) AS score FROM entities e
 		WHERE e.search_vector @@ to_tsquery('simple', ?) AND ` + where, append([]any{p.terms.tsquery(), p.terms.tsquery()}, args...)
@@ -241,33 +234,46 @@ const (
 	headlineOptions   = "StartSel=\x02, StopSel=\x03, MaxWords=24, MinWords=12, MaxFragments=1, FragmentDelimiter=\" … \""
 )
 
+// headlineLT stands in for "<" in the text given to ts_headline, whose
+// parser takes "<word ...>" for an HTML tag and leaves it and a script's
+// content out of the headline and its highlights, although the search
+// vector (made of the words alone) matched them. The text's own \x01
+// characters are dropped first, so that each one in the headline is a "<".
+const headlineLT = "\x01"
+
+func headlineText(col string) string {
+	return `replace(replace(` + col + `, chr(1), ''), '<', chr(1))`
+}
+
 // describeHits fills in the title, kind and snippet of a page of hits,
 // computing snippets for the page only.
 func (db *DB) describeHits(ctx context.Context, p *searchPlan, hits []*ksp.SearchResult) error {
+	var shown []*ksp.Resource
 	for _, h := range hits {
 		var query string
 		var args []any
 		switch {
 		case h.Type == ksp.SearchResource && db.d.Name == "sqlite":
-			query = `SELECT r.title, r.kind, snippet(f, 1, ?, ?, '…', ?), snippet(f, 2, ?, ?, '…', ?) FROM resources_fts f JOIN resources r ON r.id = f.id
-				WHERE f.resources_fts MATCH ? AND f.rowid = (SELECT n FROM resource_search_keys WHERE id = ?)`
+			query = `SELECT r.owner_org_id, r.distribution, r.tlp, r.title, r.kind, snippet(resources_fts, 1, ?, ?, '…', ?), snippet(resources_fts, 2, ?, ?, '…', ?) FROM resources_fts JOIN resources r ON r.id = resources_fts.id
+				WHERE resources_fts MATCH ? AND resources_fts.rowid = (SELECT n FROM resource_search_keys WHERE id = ?)`
 			args = []any{markStart, markEnd, fts5SnippetTokens, markStart, markEnd, fts5SnippetTokens, p.terms.fts5(), h.ID}
 		case h.Type == ksp.SearchResource:
-			query = `SELECT r.title, r.kind, ts_headline('simple', r.summary, to_tsquery('simple', ?), ?), ts_headline('simple', r.body, to_tsquery('simple', ?), ?) FROM resources r WHERE r.id = ?`
+			query = `SELECT r.owner_org_id, r.distribution, r.tlp, r.title, r.kind, ts_headline('simple', ` + headlineText("r.summary") + `, to_tsquery('simple', ?), ?), ts_headline('simple', ` + headlineText("r.body") + `, to_tsquery('simple', ?), ?) FROM resources r WHERE r.id = ?`
 			args = []any{p.terms.tsquery(), headlineOptions, p.terms.tsquery(), headlineOptions, h.ID}
 		case db.d.Name == "sqlite":
-			query = `SELECT e.name, e.kind, snippet(f, 2, ?, ?, '…', ?), snippet(f, 3, ?, ?, '…', ?) FROM entities_fts f JOIN entities e ON e.id = f.id
-				WHERE f.entities_fts MATCH ? AND f.rowid = (SELECT n FROM entity_search_keys WHERE id = ?)`
+			query = `SELECT '', '', '', e.name, e.kind, snippet(entities_fts, 2, ?, ?, '…', ?), snippet(entities_fts, 3, ?, ?, '…', ?) FROM entities_fts JOIN entities e ON e.id = entities_fts.id
+				WHERE entities_fts MATCH ? AND entities_fts.rowid = (SELECT n FROM entity_search_keys WHERE id = ?)`
 			args = []any{markStart, markEnd, fts5SnippetTokens, markStart, markEnd, fts5SnippetTokens, p.terms.fts5(), h.ID}
 		default:
 			// The aliases as their names, one a line, out of their JSON.
-			query = `SELECT e.name, e.kind,
-				ts_headline('simple', COALESCE((SELECT string_agg(a->>'name', E'\n') FROM jsonb_array_elements(e.aliases::jsonb) a), ''), to_tsquery('simple', ?), ?),
-				ts_headline('simple', e.comments, to_tsquery('simple', ?), ?) FROM entities e WHERE e.id = ?`
+			query = `SELECT '', '', '', e.name, e.kind,
+				ts_headline('simple', ` + headlineText(`COALESCE((SELECT string_agg(a->>'name', E'\n') FROM jsonb_array_elements(e.aliases::jsonb) a), '')`) + `, to_tsquery('simple', ?), ?),
+				ts_headline('simple', ` + headlineText("e.comments") + `, to_tsquery('simple', ?), ?) FROM entities e WHERE e.id = ?`
 			args = []any{p.terms.tsquery(), headlineOptions, p.terms.tsquery(), headlineOptions, h.ID}
 		}
 		var first, second string
-		if err := db.queryRow(ctx, query, args...).Scan(&h.Title, &h.Kind, &first, &second); err != nil {
+		var sh ksp.Sharing
+		if err := db.queryRow(ctx, query, args...).Scan(&sh.OwnerOrgID, &sh.Distribution, &sh.TLP, &h.Title, &h.Kind, &first, &second); err != nil {
 			if isNoRows(err) {
 				// Deleted between the two queries: shown without a snippet
 				// rather than failing the page.
@@ -275,9 +281,17 @@ func (db *DB) describeHits(ctx context.Context, p *searchPlan, hits []*ksp.Searc
 			}
 			return fmt.Errorf("search snippet: %w", err)
 		}
+		if db.d.Name != "sqlite" {
+			first, second = strings.ReplaceAll(first, headlineLT, "<"), strings.ReplaceAll(second, headlineLT, "<")
+		}
 		h.Snippet = pickSnippet(first, second)
+		if h.Type == ksp.SearchResource {
+			shown = append(shown, &ksp.Resource{ID: h.ID, Sharing: sh})
+		}
 	}
-	return nil
+	// Staff reading other orgs' restricted resources is audited, in a
+	// search as in the library's list.
+	return db.auditResourceReads(ctx, ksp.ActorFrom(ctx), "resource.staff_search", shown)
 }
 
 // countSearch adds one to today's count (UTC). It is one statement outside

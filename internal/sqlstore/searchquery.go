@@ -39,6 +39,7 @@ func parseSearch(q string) (searchTerms, error) {
 	bad := func(reason string) error {
 		return &ksp.Error{Code: ksp.EINVALID, Message: "invalid q: " + reason, Fields: []ksp.FieldError{{Field: "q", Reason: reason}}}
 	}
+	q = strings.TrimLeftFunc(q, unicode.IsSpace)
 	if len(q) > maxSearchBytes {
 		return searchTerms{}, bad("at most 200 bytes")
 	}
