@@ -562,3 +562,59 @@ func testSearchFollowsWrites(t *testing.T, open Opener) {
 }
 
 func asError(err error, target **ksp.Error) bool { return errors.As(err, target) }
+
+// RunSearchUpgrade builds a database as the release before search left it
+// (migrations up to 010), with an entity and a resource in it, then
+// applies the rest and checks that the search found them (the backfill)
+// and follows their later edits and removal.
+func RunSearchUpgrade(t *testing.T, db UpgradeStore) {
+	ctx := context.Background()
+	must(t, db.MigrateTo(ctx, "010_library"))
+	fx := NewFixture(t, db)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.SQL().ExecContext(ctx, db.Rebind(q), args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	now := ksp.Now().UnixMicro()
+	eid, rid := ksp.NewID(), ksp.NewID()
+	exec(`INSERT INTO entities (id, external_key, kind, name, original_name, aliases, comments, search_text, created_at, updated_at) VALUES (?, 'UN:1', 'entity', 'Backfilled Brigade', '', ?, 'Old comment', 'backfilled brigade', ?, ?)`,
+		eid, `[{"quality":"a.k.a.","name":"Prelisted Front"}]`, now, now)
+	exec(`INSERT INTO resources (id, kind, title, summary, body, tags, jurisdictions, tag_lines, jur_lines, language, owner_org_id, distribution, tlp, revision, author_id, created_at, updated_at)
+		VALUES (?, 'guide', 'Backfilled guide', '', 'Written before search', '["legacy"]', '[]', ?, '', 'en', ?, 'members', 'GREEN', 1, ?, ?, ?)`,
+		rid, "\nlegacy\n", fx.Platform.ID, fx.PlatAdmin.ID, now, now)
+	must(t, db.Migrate(ctx))
+	member := As(fx.Platform, fx.PlatView)
+	find := func(q string) []string {
+		t.Helper()
+		items, _, err := db.Search(member, ksp.SearchQuery{Q: q})
+		must(t, err)
+		var ids []string
+		for _, it := range items {
+			ids = append(ids, it.ID)
+		}
+		return ids
+	}
+	for q, want := range map[string][]string{"backfilled": {eid, rid}, "prelisted": {eid}, "legacy": {rid}, "comment": {eid}} {
+		got := find(q)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q after the upgrade: %v, want %v", q, got, want)
+		}
+	}
+	name := "Renamed Brigade"
+	_, err := db.UpdateEntity(Staff(), eid, ksp.EntityUpdate{Name: &name})
+	must(t, err)
+	if got := find("backfilled"); !slices.Equal(got, []string{rid}) {
+		t.Errorf("after renaming the entity: %v", got)
+	}
+	must(t, db.DeleteResource(As(fx.Platform, fx.PlatAdmin), rid))
+	if got := find("backfilled"); len(got) != 0 {
+		t.Errorf("after deleting the resource: %v", got)
+	}
+	if got := find("renamed"); !slices.Equal(got, []string{eid}) {
+		t.Errorf("renamed entity: %v", got)
+	}
+}

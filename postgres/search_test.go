@@ -1,0 +1,23 @@
+package postgres_test
+
+import (
+	"database/sql"
+	"testing"
+
+	"github.com/kspplatform/ksp/internal/sqlstore"
+	"github.com/kspplatform/ksp/postgres"
+	"github.com/kspplatform/ksp/postgres/pgtest"
+	"github.com/kspplatform/ksp/storetest"
+)
+
+// TestSearchUpgrade applies the search migration to a database with
+// entities and resources in it (storetest.RunSearchUpgrade).
+func TestSearchUpgrade(t *testing.T) {
+	sdb, err := sql.Open("pgx", pgtest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlstore.New(sdb, postgres.Dialect, nil, nil)
+	t.Cleanup(func() { db.Close() })
+	storetest.RunSearchUpgrade(t, db)
+}
