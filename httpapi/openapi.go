@@ -257,6 +257,11 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		responses["default"] = map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
 		op["responses"] = responses
+		if rt.Public && rt.Scope != "" {
+			// Anonymous or with a key, which then needs the scope.
+			op["security"] = []any{map[string]any{}, map[string]any{"apiKey": []any{}}}
+			op["x-ksp-scope"] = string(rt.Scope)
+		}
 		if !rt.Public {
 			op["security"] = []any{map[string]any{"apiKey": []any{}}}
 			// What the route table checks: the minimum role and the key

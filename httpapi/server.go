@@ -83,7 +83,10 @@ type Route struct {
 	Summary      string
 	// Public routes need no credential; every other route names the
 	// minimum role (or Staff) and the key scope it needs, staff routes
-	// included (the route table test fails a route without one).
+	// included (the route table test fails a route without one). A public
+	// route may name a Scope too: a caller who presents a credential then
+	// needs it (anonymous callers see less than members, but a key still
+	// reads only with the read scope).
 	Public bool
 	Staff  bool
 	Role   ksp.Role
@@ -140,7 +143,7 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) *Server {
 			func() float64 { return float64(cfg.DecodeBudget.InUse()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ksp_image_decode_memory_limit_bytes", Help: "Size of the image decode budget (--decode-memory)."},
 			func() float64 { return float64(cfg.DecodeBudget.Limit()) }))
-	s.routes = append(append(s.routeTable(), s.signalRoutes()...), s.entityRoutes()...)
+	s.routes = append(append(append(s.routeTable(), s.signalRoutes()...), s.entityRoutes()...), s.searchRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
@@ -309,6 +312,9 @@ func (s *Server) authenticate(r *http.Request) (*ksp.Actor, error) {
 
 func authorize(a *ksp.Actor, rt *Route) error {
 	if rt.Public {
+		if a != nil && rt.Scope != "" {
+			return needScope(a, rt.Scope)
+		}
 		return nil
 	}
 	if a == nil {
