@@ -208,10 +208,13 @@ const (
 	entityBM25   = `bm25(entities_fts, 10.0, 10.0, 4.0, 1.0, 0.0)`
 )
 
+// On SQLite the FTS row is joined to its item through the key table by
+// rowid: reading the FTS table's own id column would read its copy of the
+// text, for every match.
 func (db *DB) resourceArm(p *searchPlan) (string, []any) {
 	where, args := resourceFilters(p)
 	if db.d.Name == "sqlite" {
-		return `SELECT 'resource' AS type, r.id AS id, -` + resourceBM25 + ` AS score FROM resources_fts JOIN resources r ON r.id = resources_fts.id
+		return `SELECT 'resource' AS type, r.id AS id, -` + resourceBM25 + ` AS score FROM resources_fts JOIN resource_search_keys k ON k.n = resources_fts.rowid JOIN resources r ON r.id = k.id
 			WHERE resources_fts MATCH ? AND ` + where, append([]any{p.terms.fts5()}, args...)
 	}
 	return `SELECT 'resource' AS type, r.id AS id, ts_rank_cd(r.search_vector, to_tsquery('simple', ?), 32) AS score FROM resources r
@@ -221,7 +224,7 @@ func (db *DB) resourceArm(p *searchPlan) (string, []any) {
 func (db *DB) entityArm(p *searchPlan) (string, []any) {
 	where, args := entityFilters(p)
 	if db.d.Name == "sqlite" {
-		return `SELECT 'entity' AS type, e.id AS id, -` + entityBM25 + ` AS score FROM entities_fts JOIN entities e ON e.id = entities_fts.id
+		return `SELECT 'entity' AS type, e.id AS id, -` + entityBM25 + ` AS score FROM entities_fts JOIN entity_search_keys k ON k.n = entities_fts.rowid JOIN entities e ON e.id = k.id
 			WHERE entities_fts MATCH ? AND ` + where, append([]any{p.terms.fts5()}, args...)
 	}
 	return `SELECT 'entity' AS type, e.id AS id, ts_rank_cd(e.search_vector, to_tsquery('simple', ?), 32) AS score FROM entities e

@@ -8,6 +8,10 @@
 -- does with to_tsvector('simple') over text whose non-alphanumeric runs are
 -- made spaces, so that both stores find the same items for the same words.
 --
+-- The last word of a query is matched as a prefix while it is being typed:
+-- prefix indexes of 2, 3 and 4 characters make that one lookup instead of a
+-- merge of every word that starts so.
+--
 -- Each FTS table keeps its own copy of the text (snippets need it) and the
 -- item's id. Its rowid comes from a key table of its own: the implicit
 -- rowids of resources and entities (TEXT primary keys) may change under
@@ -20,7 +24,9 @@ CREATE TABLE resource_search_keys (
 );
 CREATE VIRTUAL TABLE resources_fts USING fts5(
 	title, summary, body, tags, id UNINDEXED,
-	tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
+	tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'",
+	prefix = '2 3 4'
+
 );
 
 CREATE TRIGGER resources_search_insert AFTER INSERT ON resources BEGIN
@@ -47,7 +53,9 @@ CREATE TABLE entity_search_keys (
 );
 CREATE VIRTUAL TABLE entities_fts USING fts5(
 	name, original_name, aliases, comments, id UNINDEXED,
-	tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
+	tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'",
+	prefix = '2 3 4'
+
 );
 
 CREATE TRIGGER entities_search_insert AFTER INSERT ON entities BEGIN
