@@ -117,7 +117,7 @@ func (db *DB) Search(ctx context.Context, q ksp.SearchQuery) ([]*ksp.SearchResul
 		hits = hits[:p.limit]
 		next = encodeCursor("search:" + strconv.Itoa(p.offset+p.limit))
 	}
-	if err := db.describeHits(ctx, p, hits); err != nil {
+	if hits, err = db.describeHits(ctx, p, hits); err != nil {
 		return nil, "", err
 	}
 	// A search is counted once, on its first page; the pages after it are
@@ -248,60 +248,157 @@ func headlineText(col string) string {
 	return `replace(replace(` + col + `, chr(1), ''), '<', chr(1))`
 }
 
+// hitDetail is what describeHits reads of one hit: the sharing of a
+// resource (for the audit of staff reads), its title and kind, and the two
+// snippet candidates.
+type hitDetail struct {
+	sh                         ksp.Sharing
+	title, kind, first, second string
+}
+
 // describeHits fills in the title, kind and snippet of a page of hits,
-// computing snippets for the page only.
-func (db *DB) describeHits(ctx context.Context, p *searchPlan, hits []*ksp.SearchResult) error {
+// computing snippets for the page only, and returns the page. A resource
+// is read under the sharing rule again: one deleted or narrowed since the
+// ranking is left out rather than shown.
+func (db *DB) describeHits(ctx context.Context, p *searchPlan, hits []*ksp.SearchResult) ([]*ksp.SearchResult, error) {
+	details := map[string]*hitDetail{}
+	var err error
+	if db.d.Name == "sqlite" {
+		err = db.describeFTS5(ctx, p, hits, details)
+	} else {
+		err = db.describeHeadlines(ctx, p, hits, details)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search snippets: %w", err)
+	}
+	out := hits[:0]
 	var shown []*ksp.Resource
 	for _, h := range hits {
-		var query string
-		var args []any
-		switch {
-		case h.Type == ksp.SearchResource && db.d.Name == "sqlite":
-			query = `SELECT r.owner_org_id, r.distribution, r.tlp, r.title, r.kind, snippet(resources_fts, 1, ?, ?, '…', ?), snippet(resources_fts, 2, ?, ?, '…', ?) FROM resources_fts JOIN resources r ON r.id = resources_fts.id
-				WHERE resources_fts MATCH ? AND resources_fts.rowid = (SELECT n FROM resource_search_keys WHERE id = ?)`
-			args = []any{markStart, markEnd, fts5SnippetTokens, markStart, markEnd, fts5SnippetTokens, p.terms.fts5(), h.ID}
-		case h.Type == ksp.SearchResource:
-			query = `SELECT r.owner_org_id, r.distribution, r.tlp, r.title, r.kind, ts_headline('simple', ` + headlineText("r.summary") + `, to_tsquery('simple', ?), ?), ts_headline('simple', ` + headlineText("r.body") + `, to_tsquery('simple', ?), ?) FROM resources r WHERE r.id = ?`
-			args = []any{p.terms.tsquery(), headlineOptions, p.terms.tsquery(), headlineOptions, h.ID}
-		case db.d.Name == "sqlite":
-			query = `SELECT '', '', '', e.name, e.kind, snippet(entities_fts, 2, ?, ?, '…', ?), snippet(entities_fts, 3, ?, ?, '…', ?) FROM entities_fts JOIN entities e ON e.id = entities_fts.id
-				WHERE entities_fts MATCH ? AND entities_fts.rowid = (SELECT n FROM entity_search_keys WHERE id = ?)`
-			args = []any{markStart, markEnd, fts5SnippetTokens, markStart, markEnd, fts5SnippetTokens, p.terms.fts5(), h.ID}
-		default:
-			// The aliases as their names, one a line, out of their JSON.
-			query = `SELECT '', '', '', e.name, e.kind,
-				ts_headline('simple', ` + headlineText(`COALESCE((SELECT string_agg(a->>'name', E'\n') FROM jsonb_array_elements(e.aliases::jsonb) a), '')`) + `, to_tsquery('simple', ?), ?),
-				ts_headline('simple', ` + headlineText("e.comments") + `, to_tsquery('simple', ?), ?) FROM entities e WHERE e.id = ?`
-			args = []any{p.terms.tsquery(), headlineOptions, p.terms.tsquery(), headlineOptions, h.ID}
+		d, ok := details[h.Type+":"+h.ID]
+		if !ok {
+			continue
 		}
-		var first, second string
-		var sh ksp.Sharing
-		if err := db.queryRow(ctx, query, args...).Scan(&sh.OwnerOrgID, &sh.Distribution, &sh.TLP, &h.Title, &h.Kind, &first, &second); err != nil {
-			if isNoRows(err) {
-				// Deleted between the two queries: shown without a snippet
-				// rather than failing the page.
-				continue
-			}
-			return fmt.Errorf("search snippet: %w", err)
-		}
-		if db.d.Name != "sqlite" {
-			first, second = strings.ReplaceAll(first, headlineLT, "<"), strings.ReplaceAll(second, headlineLT, "<")
-		}
-		h.Snippet = pickSnippet(first, second)
+		h.Title, h.Kind, h.Snippet = d.title, d.kind, pickSnippet(d.first, d.second)
 		if h.Type == ksp.SearchResource {
-			shown = append(shown, &ksp.Resource{ID: h.ID, Sharing: sh})
+			shown = append(shown, &ksp.Resource{ID: h.ID, Sharing: d.sh})
 		}
+		out = append(out, h)
 	}
 	// Staff reading other orgs' restricted resources is audited, in a
 	// search as in the library's list.
-	return db.auditResourceReads(ctx, ksp.ActorFrom(ctx), "resource.staff_search", shown)
+	if err := db.auditResourceReads(ctx, ksp.ActorFrom(ctx), "resource.staff_search", shown); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// countSearch adds one to today's count (UTC). It is one statement outside
-// the write lock: a counter needs no place in the commit order.
+// describeFTS5 reads each hit with FTS5's snippet(), one query a hit (in
+// process, a query costs little): snippet() needs the match of its row.
+func (db *DB) describeFTS5(ctx context.Context, p *searchPlan, hits []*ksp.SearchResult, into map[string]*hitDetail) error {
+	vis, visArgs := Visible(p.viewer, "r", "id")
+	snip := []any{markStart, markEnd, fts5SnippetTokens, markStart, markEnd, fts5SnippetTokens}
+	for _, h := range hits {
+		var query string
+		var args []any
+		if h.Type == ksp.SearchResource {
+			query = `SELECT r.owner_org_id, r.distribution, r.tlp, r.title, r.kind, snippet(resources_fts, 1, ?, ?, '…', ?), snippet(resources_fts, 2, ?, ?, '…', ?)
+				FROM resources_fts JOIN resource_search_keys k ON k.n = resources_fts.rowid JOIN resources r ON r.id = k.id
+				WHERE resources_fts MATCH ? AND resources_fts.rowid = (SELECT n FROM resource_search_keys WHERE id = ?) AND ` + vis
+			args = slices.Concat(snip, []any{p.terms.fts5(), h.ID}, visArgs)
+		} else {
+			query = `SELECT '', '', '', e.name, e.kind, snippet(entities_fts, 2, ?, ?, '…', ?), snippet(entities_fts, 3, ?, ?, '…', ?)
+				FROM entities_fts JOIN entity_search_keys k ON k.n = entities_fts.rowid JOIN entities e ON e.id = k.id
+				WHERE entities_fts MATCH ? AND entities_fts.rowid = (SELECT n FROM entity_search_keys WHERE id = ?)`
+			args = slices.Concat(snip, []any{p.terms.fts5(), h.ID})
+		}
+		var d hitDetail
+		err := db.queryRow(ctx, query, args...).Scan(&d.sh.OwnerOrgID, &d.sh.Distribution, &d.sh.TLP, &d.title, &d.kind, &d.first, &d.second)
+		if isNoRows(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		into[h.Type+":"+h.ID] = &d
+	}
+	return nil
+}
+
+// describeHeadlines reads the hits of each type in one query with
+// ts_headline (one round trip a type, not one a hit).
+func (db *DB) describeHeadlines(ctx context.Context, p *searchPlan, hits []*ksp.SearchResult, into map[string]*hitDetail) error {
+	ids := map[string][]any{}
+	for _, h := range hits {
+		ids[h.Type] = append(ids[h.Type], h.ID)
+	}
+	tsq := p.terms.tsquery()
+	for typ, list := range ids {
+		in := strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", ")
+		var query string
+		args := []any{tsq, headlineOptions, tsq, headlineOptions}
+		if typ == ksp.SearchResource {
+			vis, visArgs := Visible(p.viewer, "r", "id")
+			query = `SELECT r.id, r.owner_org_id, r.distribution, r.tlp, r.title, r.kind,
+				ts_headline('simple', ` + headlineText("r.summary") + `, to_tsquery('simple', ?), ?),
+				ts_headline('simple', ` + headlineText("r.body") + `, to_tsquery('simple', ?), ?)
+				FROM resources r WHERE r.id IN (` + in + `) AND ` + vis
+			args = append(append(args, list...), visArgs...)
+		} else {
+			// The aliases as their names, one a line, out of their JSON.
+			query = `SELECT e.id, '', '', '', e.name, e.kind,
+				ts_headline('simple', ` + headlineText(`COALESCE((SELECT string_agg(a->>'name', E'\n') FROM jsonb_array_elements(e.aliases::jsonb) a), '')`) + `, to_tsquery('simple', ?), ?),
+				ts_headline('simple', ` + headlineText("e.comments") + `, to_tsquery('simple', ?), ?)
+				FROM entities e WHERE e.id IN (` + in + `)`
+			args = append(args, list...)
+		}
+		rows, err := db.query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var d hitDetail
+			if err := rows.Scan(&id, &d.sh.OwnerOrgID, &d.sh.Distribution, &d.sh.TLP, &d.title, &d.kind, &d.first, &d.second); err != nil {
+				rows.Close()
+				return err
+			}
+			d.first, d.second = strings.ReplaceAll(d.first, headlineLT, "<"), strings.ReplaceAll(d.second, headlineLT, "<")
+			into[typ+":"+id] = &d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countSearch adds one to today's count (UTC), outside the write lock: a
+// counter needs no place in the commit order. On PostgreSQL the commit
+// does not wait for the log to reach the disk (a crash may lose the last
+// few counts, never corrupt them), so that counting does not add a disk
+// flush to every search.
 func (db *DB) countSearch(ctx context.Context) error {
 	day := ksp.Now().UTC().Format(time.DateOnly)
-	if _, err := db.exec(ctx, `INSERT INTO search_counts (day, searches) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET searches = search_counts.searches + 1`, day); err != nil {
+	const upsert = `INSERT INTO search_counts (day, searches) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET searches = search_counts.searches + 1`
+	if db.d.Name == "sqlite" {
+		if _, err := db.exec(ctx, upsert, day); err != nil {
+			return fmt.Errorf("count search: %w", err)
+		}
+		return nil
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("count search: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit TO OFF`); err != nil {
+		return fmt.Errorf("count search: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind(upsert), day); err != nil {
+		return fmt.Errorf("count search: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("count search: %w", err)
 	}
 	return nil
