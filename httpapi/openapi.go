@@ -23,6 +23,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[ksp.OrgKind]():      append(strs(ksp.MemberKinds), string(ksp.KindStaff)),
 	reflect.TypeFor[ksp.Distribution](): strs(ksp.Distributions),
 	reflect.TypeFor[ksp.TLP]():          strs(ksp.TLPs),
+	reflect.TypeFor[ksp.ResourceKind](): strs(ksp.ResourceKinds),
 }
 
 // Vocabularies the validators check against, as the document states them.
@@ -65,6 +66,8 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 var queryEnums = map[string]map[string][]string{
 	"GET /api/v1/signals":      {"type": ksp.SignalTypes, "label": ksp.Labels, "status": ksp.SignalStatuses},
 	"GET /api/v1/applications": {"status": appStatuses},
+	"GET /api/v1/resources":    {"kind": strs(ksp.ResourceKinds)},
+	"GET /api/v1/search":       {"type": ksp.SearchTypes, "kind": strs(ksp.ResourceKinds)},
 }
 
 // enumSchema is the schema of a field of Go type t restricted to vals.
@@ -257,13 +260,12 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		responses["default"] = map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
 		op["responses"] = responses
-		if rt.Public && rt.Scope != "" {
-			// Anonymous or with a key, which then needs the scope.
-			op["security"] = []any{map[string]any{}, map[string]any{"apiKey": []any{}}}
-			op["x-ksp-scope"] = string(rt.Scope)
-		}
 		if !rt.Public {
 			op["security"] = []any{map[string]any{"apiKey": []any{}}}
+			if rt.Anonymous {
+				// An empty requirement: the key is optional.
+				op["security"] = []any{map[string]any{"apiKey": []any{}}, map[string]any{}}
+			}
 			// What the route table checks: the minimum role and the key
 			// scope.
 			role := string(rt.Role)

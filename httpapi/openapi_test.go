@@ -206,7 +206,29 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 	}
 	query := func(path, key, param string) func(t *testing.T, v string) resp {
 		return func(t *testing.T, v string) resp {
-			return e.do("GET", path+"?"+param+"="+url.QueryEscape(v), e.keys[key], nil)
+			sep := "?"
+			if strings.HasSuffix(path, "&") {
+				sep = ""
+			}
+			return e.do("GET", path+sep+param+"="+url.QueryEscape(v), e.keys[key], nil)
+		}
+	}
+	newResource := func(edit func(v string, m map[string]any)) func(t *testing.T, v string) resp {
+		return func(t *testing.T, v string) resp {
+			m := map[string]any{"kind": "guide", "title": fmt.Sprintf("Enum test %d", next())}
+			edit(v, m)
+			return e.do("POST", "/api/v1/resources", e.keys["admin"], m)
+		}
+	}
+	patchResource := func(edit func(v string, m map[string]any)) func(t *testing.T, v string) resp {
+		return func(t *testing.T, v string) resp {
+			r := e.do("POST", "/api/v1/resources", e.keys["admin"], map[string]any{"kind": "guide", "title": fmt.Sprintf("Enum test %d", next())})
+			if r.status != 201 {
+				t.Fatalf("new resource: %d %s", r.status, r.body)
+			}
+			m := map[string]any{}
+			edit(v, m)
+			return e.do("PATCH", "/api/v1/resources/"+r.json(t)["id"].(string), e.keys["admin"], m)
 		}
 	}
 	tests := []struct {
@@ -281,6 +303,25 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 		{"GET /api/v1/signals?label", "label", query("/api/v1/signals", "viewer", "label")},
 		{"GET /api/v1/signals?status", "status", query("/api/v1/signals", "viewer", "status")},
 		{"GET /api/v1/applications?status", "status", query("/api/v1/applications", "staff", "status")},
+		{"GET /api/v1/resources?kind", "kind", query("/api/v1/resources", "viewer", "kind")},
+		{"GET /api/v1/search?type", "type", query("/api/v1/search?q=x&", "viewer", "type")},
+		{"GET /api/v1/search?kind", "kind", query("/api/v1/search?q=x&", "viewer", "kind")},
+		{"ResourceInput.kind", "kind", newResource(func(v string, m map[string]any) { m["kind"] = v })},
+		{"ResourceInput.distribution", "distribution", newResource(func(v string, m map[string]any) {
+			m["distribution"], m["tlp"] = v, "CLEAR"
+			if v == string(ksp.DistAudience) {
+				m["audience"] = []string{fx.Startup.ID}
+			}
+		})},
+		{"ResourceInput.tlp", "tlp", newResource(func(v string, m map[string]any) { m["tlp"], m["distribution"] = v, "owner" })},
+		{"ResourceUpdate.kind", "kind", patchResource(func(v string, m map[string]any) { m["kind"] = v })},
+		{"ResourceUpdate.distribution", "distribution", patchResource(func(v string, m map[string]any) {
+			m["distribution"], m["tlp"] = v, "CLEAR"
+			if v == string(ksp.DistAudience) {
+				m["audience"] = []string{fx.Startup.ID}
+			}
+		})},
+		{"ResourceUpdate.tlp", "tlp", patchResource(func(v string, m map[string]any) { m["tlp"], m["distribution"] = v, "owner" })},
 	}
 	var covered []string
 	for _, tt := range tests {

@@ -9,11 +9,11 @@ import (
 
 func (s *Server) searchRoutes() []*Route {
 	return []*Route{
-		// Public: anonymous callers search public resources; a caller with a
-		// credential needs the read scope (authorize) and sees what the
-		// sharing rule lets it see, entities included.
+		// Anonymous callers search public resources; a caller with a
+		// credential needs the read scope and sees what the sharing rule
+		// lets it see, entities included.
 		{Method: "GET", Path: "/api/v1/search", Summary: "Search the library and designated entities, best first, with snippets (escaped text, <mark> only); anonymous callers search public resources",
-			Public: true, Scope: ksp.ScopeRead, Resp: ksp.SearchResult{}, List: true,
+			Anonymous: true, Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.SearchResult{}, List: true,
 			Query: []string{"q", "type", "kind", "tag", "jurisdiction", "regime", "limit", "cursor"}, handler: s.search},
 	}
 }

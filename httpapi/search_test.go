@@ -154,7 +154,7 @@ func TestSearchOpenAPI(t *testing.T) {
 			rt = r
 		}
 	}
-	if rt == nil || !rt.Public || rt.Scope != ksp.ScopeRead {
+	if rt == nil || !rt.Anonymous || rt.Scope != ksp.ScopeRead {
 		t.Fatalf("route %+v", rt)
 	}
 	op := e.doc["paths"].(map[string]any)["/api/v1/search"].(map[string]any)["get"].(map[string]any)

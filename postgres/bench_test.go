@@ -18,3 +18,7 @@ func BenchmarkSubmitBatchNew(b *testing.B) { storetest.BenchSubmitBatchNew(b, op
 // BenchmarkImportUNSC measures importing the 2024 UN list, into an empty
 // store and over the 2017 list (diff-ms).
 func BenchmarkImportUNSC(b *testing.B) { storetest.BenchImportUNSC(b, open(b)) }
+
+// BenchmarkFindResources measures a page of the library over 10,000
+// resources, per viewer and filter.
+func BenchmarkFindResources(b *testing.B) { storetest.BenchFindResources(b, open(b)) }

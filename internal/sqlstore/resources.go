@@ -148,9 +148,7 @@ func checkResourceFilter(f *ksp.ResourceFilter) error {
 	if f.Tag != nil {
 		t := strings.ToLower(strings.TrimSpace(*f.Tag))
 		f.Tag = &t
-		probe := ksp.Resource{Tags: []string{t}}
-		var pf ksp.Fields
-		if ksp.ValidateResource(&probe, &pf); hasField(pf, "tags") {
+		if !ksp.ValidTag(t) {
 			fe.Add("tag", "a tag is 1–40 of a-z, 0-9, _ and -")
 		}
 	}
@@ -164,7 +162,7 @@ func checkResourceFilter(f *ksp.ResourceFilter) error {
 	if f.Language != nil {
 		l := strings.TrimSpace(*f.Language)
 		f.Language = &l
-		if l == "" || len(l) > 35 {
+		if !ksp.ValidLanguage(l) || len(l) > 35 {
 			fe.Add("language", "a language tag such as en or pt-BR")
 		}
 	}
@@ -172,10 +170,6 @@ func checkResourceFilter(f *ksp.ResourceFilter) error {
 		fe.Add("limit", "at most 1000")
 	}
 	return fe.Err()
-}
-
-func hasField(fe ksp.Fields, name string) bool {
-	return slices.ContainsFunc(fe, func(e ksp.FieldError) bool { return e.Field == name })
 }
 
 // resourceCursor is a list position: the last item's update time and id
