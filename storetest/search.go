@@ -277,7 +277,7 @@ func testSearchSnippets(t *testing.T, open Opener) {
 		{"quarter", "R3", "<mark>quarter</mark>", "&amp;"},
 		{"count", "R3", "<mark>Count</mark>", ""},
 		{"règlement", "R2", "<mark>Règlement</mark>", ""},
-		{"aqap", "E1", "<mark>AQAP</mark>", ""},
+		{"aqap", "E1", "<mark>AQAP</mark>; Ansar", ""},
 		{"aqap", "E2", "<mark>AQAP</mark>", "&lt;b&gt;"},
 		{"financier", "E2", "<mark>financier</mark>", ""},
 		{"crisis", "R4", "<mark>crisis</mark>", ""},

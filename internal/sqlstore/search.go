@@ -278,6 +278,10 @@ func (db *DB) describeHits(ctx context.Context, p *searchPlan, hits []*ksp.Searc
 		if !ok {
 			continue
 		}
+		if h.Type == ksp.SearchEntity {
+			// The aliases are indexed one a line; shown, they are a list.
+			d.first = strings.ReplaceAll(d.first, "\n", "; ")
+		}
 		h.Title, h.Kind, h.Snippet = d.title, d.kind, pickSnippet(d.first, d.second)
 		if h.Type == ksp.SearchResource {
 			shown = append(shown, &ksp.Resource{ID: h.ID, Sharing: d.sh})
