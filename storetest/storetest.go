@@ -93,6 +93,12 @@ func Run(t *testing.T, open Opener) {
 		{"ResourceValidation", testResourceValidation},
 		{"ResourceVisibility", testResourceVisibility},
 		{"ResourceFilters", testResourceFilters},
+		{"SearchConformance", testSearchConformance},
+		{"SearchSnippets", testSearchSnippets},
+		{"SearchVisibility", testSearchVisibility},
+		{"SearchBadInput", testSearchBadInput},
+		{"SearchCounts", testSearchCounts},
+		{"SearchFollowsWrites", testSearchFollowsWrites},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
