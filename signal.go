@@ -257,7 +257,7 @@ type SignalFilter struct {
 // computed over the submissions the viewer may see, never over the whole
 // signal: a global first_seen would date a submission the viewer cannot
 // see.
-var SignalSorts = []string{"first_seen", "last_seen", "confidence"}
+var SignalSorts = []string{"first_seen", "last_seen", "confidence", "matches"}
 
 // FeedbackInput is a verdict on a signal.
 type FeedbackInput struct {

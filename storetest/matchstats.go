@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +74,31 @@ func testMatchStats(t *testing.T, open Opener) {
 	must(t, db.SQL().QueryRow(db.Rebind(`SELECT COUNT(*) FROM signal_match_days WHERE day < ?`), first.AddDate(-1, -1, 0).Format("2006-01-02")).Scan(&old))
 	if old != 0 {
 		t.Errorf("%d day rows older than 13 months kept", old)
+	}
+
+	// The bank list sorted by matches: the submitter's order counts only
+	// what it is shown (shared: 6 this month; quiet: one org, withheld);
+	// a viewer that did not submit them sorts every signal as 0, by id.
+	for _, c := range []struct {
+		name  string
+		ctx   context.Context
+		first string
+	}{{"submitter", plat, shared}, {"other member", startup, ""}} {
+		got, _, err := db.FindSignals(c.ctx, ksp.SignalFilter{Sort: "-matches", Page: ksp.Page{Limit: 10}})
+		must(t, err)
+		ids := make([]string, len(got))
+		for i, s := range got {
+			ids[i] = s.ID
+		}
+		if c.first != "" {
+			if len(ids) == 0 || ids[0] != c.first {
+				t.Errorf("%s: sorted by matches %v, want %s first", c.name, ids, c.first)
+			}
+			continue
+		}
+		if !slices.IsSortedFunc(ids, func(x, y string) int { return strings.Compare(y, x) }) {
+			t.Errorf("%s: sorted by matches %v, want every signal as 0 (by id, descending)", c.name, ids)
+		}
 	}
 
 	withheld := ksp.MonthMatches{Month: lastMonth, Withheld: true}

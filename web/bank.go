@@ -55,6 +55,8 @@ var sortWords = []struct{ value, label string }{
 	{"last_seen", "Last seen, oldest first"},
 	{"-confidence", "Confidence, highest first"},
 	{"confidence", "Confidence, lowest first"},
+	{"-matches", "Matches (last 90 days), most first"},
+	{"matches", "Matches (last 90 days), fewest first"},
 }
 
 // signalFilter reads the list's filters; unknown values filter nothing.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kspplatform/ksp"
 )
@@ -137,8 +138,8 @@ func (db *DB) findSorted(ctx context.Context, a *ksp.Actor, v ksp.Viewer, f ksp.
 	var out []*ksp.Signal
 	var next string
 	var states []*ksp.SignalState
-	if sp.field == "confidence" {
-		out, states, next, err = db.sortedByConfidence(ctx, v, f, sp, cur, page.Limit)
+	if sp.field == "confidence" || sp.field == "matches" {
+		out, states, next, err = db.sortedByFigure(ctx, v, f, sp, cur, page.Limit)
 	} else {
 		out, states, next, err = db.sortedBySeen(ctx, v, f, sp, cur, page.Limit)
 	}
@@ -237,9 +238,12 @@ func (db *DB) sortedBySeen(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter
 	}
 }
 
-// sortedByConfidence reads every candidate (at most maxConfidenceSort),
-// computes each view and sorts by the confidence the viewer sees.
-func (db *DB) sortedByConfidence(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter, sp sortSpec, cur *sortCursor, limit int) ([]*ksp.Signal, []*ksp.SignalState, string, error) {
+// sortedByFigure reads every candidate (at most maxConfidenceSort),
+// computes each view and sorts by a figure as the viewer sees it: the
+// confidence of its view, or the matches it may see in the last 90 days
+// (MatchesSortSQL's figure: 0 where the viewer may not see the counts, and
+// only months that pass the three-organisation rule).
+func (db *DB) sortedByFigure(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter, sp sortSpec, cur *sortCursor, limit int) ([]*ksp.Signal, []*ksp.SignalState, string, error) {
 	where, args, err := db.candidateConds(v, f)
 	if err != nil {
 		return nil, nil, "", err
@@ -263,7 +267,7 @@ func (db *DB) sortedByConfidence(ctx context.Context, v ksp.Viewer, f ksp.Signal
 	}
 	if len(ids) > maxConfidenceSort {
 		var fe ksp.Fields
-		fe.Add("sort", fmt.Sprintf("confidence sorts at most %d signals: search (q) or choose a type first", maxConfidenceSort))
+		fe.Add("sort", fmt.Sprintf("%s sorts at most %d signals: search (q) or choose a type first", sp.field, maxConfidenceSort))
 		return nil, nil, "", fe.Err()
 	}
 	loaded, err := db.loadStates(ctx, db.sql, ids)
@@ -284,6 +288,18 @@ func (db *DB) sortedByConfidence(ctx context.Context, v ksp.Viewer, f ksp.Signal
 			items = append(items, item{sig, st})
 		}
 	}
+	figure := func(it item) float64 { return it.sig.Confidence }
+	if sp.field == "matches" {
+		shown := make([]string, len(items))
+		for i, it := range items {
+			shown[i] = it.sig.ID
+		}
+		totals, err := db.SignalMatchTotals(ctx, shown, matchSortSince(time.Now()))
+		if err != nil {
+			return nil, nil, "", err
+		}
+		figure = func(it item) float64 { return float64(totals[it.sig.ID]) }
+	}
 	compare := func(c1 float64, id1 string, c2 float64, id2 string) int {
 		r := 0
 		switch {
@@ -299,13 +315,13 @@ func (db *DB) sortedByConfidence(ctx context.Context, v ksp.Viewer, f ksp.Signal
 		}
 		return r
 	}
-	slices.SortFunc(items, func(x, y item) int { return compare(x.sig.Confidence, x.sig.ID, y.sig.Confidence, y.sig.ID) })
+	slices.SortFunc(items, func(x, y item) int { return compare(figure(x), x.sig.ID, figure(y), y.sig.ID) })
 	start := 0
 	if cur != nil {
 		ck, _ := strconv.ParseFloat(cur.key, 64)
 		start = len(items)
 		for i, it := range items {
-			if compare(it.sig.Confidence, it.sig.ID, ck, cur.id) > 0 {
+			if compare(figure(it), it.sig.ID, ck, cur.id) > 0 {
 				start = i
 				break
 			}
@@ -320,8 +336,13 @@ func (db *DB) sortedByConfidence(ctx context.Context, v ksp.Viewer, f ksp.Signal
 	}
 	next := ""
 	if end < len(items) {
-		last := items[end-1].sig
-		next = sortCursor{sort: f.Sort, key: strconv.FormatFloat(last.Confidence, 'f', 3, 64), id: last.ID}.encode()
+		last := items[end-1]
+		next = sortCursor{sort: f.Sort, key: strconv.FormatFloat(figure(last), 'f', -1, 64), id: last.sig.ID}.encode()
 	}
 	return out, states, next, nil
+}
+
+// matchSortSince is the first day a matches sort counts: 90 days back.
+func matchSortSince(now time.Time) string {
+	return now.UTC().AddDate(0, 0, -90).Format("2006-01-02")
 }
