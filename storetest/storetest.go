@@ -83,6 +83,11 @@ func Run(t *testing.T, open Opener) {
 		{"Secrets", testSecrets},
 		{"EntityImport", testEntityImport},
 		{"Entities", testEntities},
+		{"AlertRouting", testAlertRouting},
+		{"AlertMerge", testAlertMerge},
+		{"AlertEscalation", testAlertEscalation},
+		{"AlertVisibility", testAlertVisibility},
+		{"AlertBadInput", testAlertBadInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
