@@ -101,17 +101,19 @@ type RemovalOrder struct {
 
 // AlertInput is a request to alert the platform hosting a URL.
 type AlertInput struct {
-	URL          string        `json:"url"`
-	Kind         AlertKind     `json:"kind"`
-	Tier         string        `json:"tier,omitempty"`
-	ThreatLevel  string        `json:"threat_level,omitempty"`
-	Order        *RemovalOrder `json:"order,omitempty"`
-	EntityID     string        `json:"entity_id,omitempty"`
-	Labels       []string      `json:"labels,omitempty"`
-	Note         string        `json:"note,omitempty"`
-	TLP          TLP           `json:"tlp,omitempty"`
-	Distribution Distribution  `json:"distribution,omitempty"`
-	Jurisdiction string        `json:"jurisdiction,omitempty"`
+	URL         string        `json:"url"`
+	Kind        AlertKind     `json:"kind"`
+	Tier        string        `json:"tier,omitempty"`
+	ThreatLevel string        `json:"threat_level,omitempty"`
+	Order       *RemovalOrder `json:"order,omitempty"`
+	EntityID    string        `json:"entity_id,omitempty"`
+	Labels      []string      `json:"labels,omitempty"`
+	Note        string        `json:"note,omitempty"`
+	TLP         TLP           `json:"tlp,omitempty"`
+	// Distribution is accepted only to refuse it clearly: an alert's
+	// audience is fixed (sender, receiver, staff, routed contacts).
+	Distribution string `json:"distribution,omitempty"`
+	Jurisdiction string `json:"jurisdiction,omitempty"`
 	// DoNotNotifyUntil asks the platform not to tell its user before this
 	// date (an investigation may be running).
 	DoNotNotifyUntil *Time `json:"do_not_notify_until,omitempty"`
@@ -184,7 +186,7 @@ func (in *AlertInput) Normalize(now time.Time, f *Fields) {
 	}
 	switch in.Distribution {
 	case "":
-	case DistPublic:
+	case string(DistPublic):
 		f.Add("distribution", "alerts are never public")
 	default:
 		f.Add("distribution", "alerts are seen by their sender, their receiver and staff only; leave distribution out")

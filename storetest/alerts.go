@@ -453,7 +453,7 @@ func testAlertBadInput(t *testing.T, open Opener) {
 		}(), "order.received_at"},
 		{"public", w.gov(), func() ksp.AlertInput {
 			x := referral("https://big-platform.example/", ksp.TierCrisis)
-			x.Distribution = ksp.DistPublic
+			x.Distribution = string(ksp.DistPublic)
 			return x
 		}(), "distribution"},
 		{"bad tlp", w.gov(), func() ksp.AlertInput {
