@@ -54,7 +54,9 @@ func TestAlertsAPI(t *testing.T) {
 		{"unknown alert", "GET", "/api/v1/alerts/" + ksp.NewID(), "admin", nil, 404, "not_found", ""},
 	}
 	for _, c := range refusals {
-		t.Run(c.name, func(t *testing.T) { wantError(t, e.do(c.method, c.path, e.keys[c.key], c.body), c.status, c.code, c.field) })
+		t.Run(c.name, func(t *testing.T) {
+			wantError(t, e.do(c.method, c.path, e.keys[c.key], c.body), c.status, c.code, c.field)
+		})
 	}
 	// An alert between gov and the start-up only: the large platform does
 	// not see it, cannot answer it, and does not count it.
