@@ -408,6 +408,22 @@ func testAlertVisibility(t *testing.T, open Opener) {
 	if j := strings.Join(types, ","); j != "created,delivered,law_enforcement_notified,viewed,responded" {
 		t.Fatalf("timeline %s", j)
 	}
+	// A suspended org sees none of its alerts, and routes nothing.
+	st := ksp.OrgStatusSuspended
+	susp, err := db.UpdateOrg(Staff(), w.Platform.ID, ksp.OrgUpdate{Status: &st})
+	must(t, err)
+	_, err = db.FindAlertByID(As(susp, w.PlatAdmin), a.ID)
+	wantCode(t, err, ksp.ENOTFOUND)
+	box, _, err = db.FindAlerts(As(susp, w.PlatAdmin), ksp.AlertFilter{Box: ksp.BoxReceived})
+	must(t, err)
+	if len(box) != 0 {
+		t.Fatalf("suspended org lists %d alerts", len(box))
+	}
+	later, _, err := db.CreateAlert(w.gov(), referral("https://big-platform.example/while-suspended", ksp.TierDesignation))
+	must(t, err)
+	if later.ReceiverOrgID != "" {
+		t.Fatalf("alert routed to a suspended org")
+	}
 }
 
 func testAlertBadInput(t *testing.T, open Opener) {
