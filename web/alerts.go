@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,6 +24,26 @@ func (s *Server) registerAlerts() {
 	s.Handle("POST /alerts/{id}/response", SignedIn, s.respondAlert)
 	s.Handle("POST /alerts/{id}/forward", StaffOnly, s.forwardAlertForm)
 	s.AddNav(NavItem{Label: "Alerts", Path: "/alerts", Show: SignedIn})
+	s.AddPanel(Panel{Title: "Alerts to answer", Render: s.alertsPanel})
+}
+
+// alertsPanel lists, on the dashboard, the open alerts delivered to the
+// viewer's organisation (the newest page of its inbox).
+func (s *Server) alertsPanel(r *http.Request) (template.HTML, error) {
+	list, _, err := s.store.FindAlerts(r.Context(), ksp.AlertFilter{Box: ksp.BoxReceived, Page: ksp.Page{Limit: 20}})
+	if err != nil {
+		return "", err
+	}
+	var open []*ksp.Alert
+	for _, a := range list {
+		if a.Response == nil && len(open) < 5 {
+			open = append(open, a)
+		}
+	}
+	if len(open) == 0 {
+		return "", nil
+	}
+	return s.Fragment("alerts.html", "panel", open)
 }
 
 func init() {

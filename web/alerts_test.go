@@ -71,6 +71,7 @@ func TestAlertPages(t *testing.T) {
 	pa := h.client()
 	pa.signIn(m.a, 0)
 	pa.want(pa.get("/alerts"), 200, "https://www.clipshare.example/v/1", "Referral, threat to life (high specific)", "due in 5")
+	pa.want(pa.get("/dashboard"), 200, "Alerts to answer", "https://www.clipshare.example/v/1")
 	pa.want(pa.get("/alerts/"+id[1]), 200, "Send response", "What your organisation did")
 	pa.want(pa.post("/alerts/"+id[1]+"/response", url.Values{"action": {"cannot_comply"}}), 400, "Reason: required when you cannot comply")
 	pa.get("/alerts/" + id[1])
