@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,6 +124,20 @@ func testAlertRouting(t *testing.T, open Opener) {
 	must(t, err)
 	if got.ViewerRole != ksp.AlertRoleReceiver {
 		t.Fatalf("startup role %q", got.ViewerRole)
+	}
+	// An internationalised domain added by its org's admin is stored in
+	// punycode and routes once staff verify it.
+	o, err := db.AddDomain(As(w.Platform, w.PlatAdmin), w.Platform.ID, "Bücher-Zwei.example")
+	must(t, err)
+	if !slices.Contains(o.Domains, ksp.Domain{Domain: "xn--bcher-zwei-9db.example"}) {
+		t.Fatalf("IDN domain stored as %v", o.Domains)
+	}
+	_, err = db.VerifyDomain(Staff(), w.Platform.ID, "bücher-zwei.example")
+	must(t, err)
+	idn, _, err := db.CreateAlert(w.gov(), referral("https://WWW.BÜCHER-zwei.example/n", ksp.TierDesignation))
+	must(t, err)
+	if idn.ReceiverOrgID != w.Platform.ID {
+		t.Fatalf("IDN domain routed to %q", idn.ReceiverOrgID)
 	}
 	// A verified domain routes only once verified.
 	_, err = db.VerifyDomain(Staff(), w.Unverified.ID, "unverified.example")
