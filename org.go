@@ -139,9 +139,15 @@ func checkURL(field, v string, f *Fields) {
 
 var domainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
 
-// NormalizeDomain lower-cases a domain name and checks its shape.
+// NormalizeDomain lower-cases a domain name, maps an internationalised one
+// to punycode and checks its shape.
 func NormalizeDomain(d string) (string, bool) {
 	d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+	// Internationalised names are kept in punycode, the form URL hosts are
+	// normalised to, so that alert routing compares like with like.
+	if a, err := hostProfile.ToASCII(d); err == nil && a != "" {
+		d = a
+	}
 	return d, len(d) <= 253 && domainRE.MatchString(d)
 }
 

@@ -21,6 +21,7 @@ type Store interface {
 	MatchStatsService
 	ResourceService
 	SearchService
+	AlertService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

@@ -59,7 +59,11 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 	reflect.TypeFor[MeOrg]():              {"size": ksp.PlatformSizes, "status": orgStatuses},
 	reflect.TypeFor[ksp.OrgUpdate]():      {"size": ksp.PlatformSizes, "status": orgStatuses},
 	reflect.TypeFor[ksp.User]():           {"status": userStatuses},
+	reflect.TypeFor[ksp.AlertInput]():     {"kind": alertKinds, "tier": ksp.AlertTiers, "threat_level": ksp.ThreatLevels, "labels": ksp.Labels},
+	reflect.TypeFor[ksp.ResponseInput]():  {"action": ksp.AlertResponses},
 }
+
+var alertKinds = strs(ksp.AlertKinds)
 
 // queryEnums lists, by "METHOD path" and parameter, the values a query
 // parameter may take: those its handler checks.

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/storetest"
@@ -34,6 +35,12 @@ func vocabulary() []string {
 	for _, d := range ksp.Distributions {
 		add(string(d))
 	}
+	for _, k := range ksp.AlertKinds {
+		add(string(k))
+	}
+	add(ksp.AlertTiers...)
+	add(ksp.ThreatLevels...)
+	add(ksp.AlertResponses...)
 	for _, t := range ksp.TLPs {
 		add(string(t))
 	}
@@ -239,6 +246,15 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 			return e.do("PATCH", "/api/v1/resources/"+r.json(t)["id"].(string), e.keys["admin"], m)
 		}
 	}
+	// alert sends a new referral from the government to the large
+	// platform, edited by edit.
+	alert := func(edit func(v string, m map[string]any)) func(t *testing.T, v string) resp {
+		return func(t *testing.T, v string) resp {
+			m := map[string]any{"url": fmt.Sprintf("https://big-platform.example/enum/%d", next()), "kind": "referral", "tier": "designation"}
+			edit(v, m)
+			return e.do("POST", "/api/v1/alerts", e.keys["gov"], m)
+		}
+	}
 	tests := []struct {
 		at    string // where the document states the enum
 		field string // the field a refusal names
@@ -306,6 +322,29 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 				t.Fatalf("reinstate: %d %s", back.status, back.body)
 			}
 			return r
+		}},
+		{"AlertInput.kind", "kind", alert(func(v string, m map[string]any) {
+			m["kind"] = v
+			if v == string(ksp.AlertTCORemovalOrder) {
+				m["order"] = map[string]any{"issuing_authority": "Enum Authority", "member_state": "DE", "legal_basis": "Art. 3", "received_at": time.Now().UTC().Format(time.RFC3339)}
+			}
+		})},
+		{"AlertInput.tier", "tier", alert(func(v string, m map[string]any) {
+			m["tier"] = v
+			if v == ksp.TierThreatToLife {
+				m["threat_level"] = "low"
+			}
+		})},
+		{"AlertInput.threat_level", "threat_level", alert(func(v string, m map[string]any) { m["tier"], m["threat_level"] = ksp.TierThreatToLife, v })},
+		{"AlertInput.labels", "labels", alert(func(v string, m map[string]any) { m["labels"] = []string{v} })},
+		{"AlertInput.tlp", "tlp", alert(func(v string, m map[string]any) { m["tlp"] = v })},
+		{"ResponseInput.action", "action", func(t *testing.T, v string) resp {
+			r := alert(func(string, map[string]any) {})(t, "")
+			if r.status != 201 {
+				t.Fatalf("alert: %d %s", r.status, r.body)
+			}
+			body := map[string]any{"action": v, "reason": "enum test"}
+			return e.do("POST", "/api/v1/alerts/"+r.json(t)["id"].(string)+"/response", e.keys["admin"], body)
 		}},
 		{"GET /api/v1/signals?type", "type", query("/api/v1/signals", "viewer", "type")},
 		{"GET /api/v1/signals?label", "label", query("/api/v1/signals", "viewer", "label")},

@@ -99,6 +99,11 @@ func Run(t *testing.T, open Opener) {
 		{"SearchBadInput", testSearchBadInput},
 		{"SearchCounts", testSearchCounts},
 		{"SearchFollowsWrites", testSearchFollowsWrites},
+		{"AlertRouting", testAlertRouting},
+		{"AlertMerge", testAlertMerge},
+		{"AlertEscalation", testAlertEscalation},
+		{"AlertVisibility", testAlertVisibility},
+		{"AlertBadInput", testAlertBadInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

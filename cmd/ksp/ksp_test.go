@@ -148,6 +148,22 @@ func TestServeDemo(t *testing.T) {
 		}
 		wantEntity = 404
 	}
+	// Demo alerts: in both directions, and one waiting with staff.
+	alerts := func(key, box string) int {
+		code, l := get(key, "/api/v1/alerts?box="+box)
+		if code != 200 {
+			t.Fatalf("alerts %s: %d %v", box, code, l)
+		}
+		return len(l["items"].([]any))
+	}
+	for _, c := range []struct {
+		key, box string
+		want     int
+	}{{keys[1], "received", 2}, {keys[1], "sent", 2}, {keys[3], "sent", 2}, {keys[2], "received", 2}, {keys[5], "received", 1}, {keys[0], "unrouted", 1}} {
+		if got := alerts(c.key, c.box); got != c.want {
+			t.Errorf("demo alerts %s: %d, want %d", c.box, got, c.want)
+		}
+	}
 	if code, e := get(keys[2], "/api/v1/entities/QDe.115"); code != wantEntity || (code == 200 && e["name"] != "AL-QAIDA IN IRAQ") {
 		t.Errorf("demo entity QDe.115: %d %v, want %d", code, e, wantEntity)
 	}
@@ -179,6 +195,9 @@ func TestServeDemo(t *testing.T) {
 	}
 	if code, list := get("", "/api/v1/resources?limit=1000"); code != 200 || len(list["items"].([]any)) != public {
 		t.Errorf("public demo library: %d, %v, want %d resources", code, list, public)
+	}
+	if code, l := get(keyLine.FindStringSubmatch(lines2[3])[1], "/api/v1/alerts?box=sent"); code != 200 || len(l["items"].([]any)) != 2 {
+		t.Fatalf("demo alerts after restart: %d %v", code, l)
 	}
 	stop2()
 

@@ -85,7 +85,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		} else {
 			fmt.Fprintln(m.Stderr, "demo: no ../shared folder found; demo content from it (test images, UN list) is skipped")
 		}
-		seeder := &demo.Seeder{Store: db, SharedDir: dir, Log: log, Extend: []func(context.Context, *demo.World) error{demo.SeedSignals, demo.SeedEntities, demo.SeedLibrary}}
+		seeder := &demo.Seeder{Store: db, SharedDir: dir, Log: log, Extend: []func(context.Context, *demo.World) error{demo.SeedSignals, demo.SeedEntities, demo.SeedLibrary, demo.SeedAlerts}}
 		if _, err := seeder.Run(ctx, m.Stdout); err != nil {
 			return err
 		}
@@ -123,6 +123,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if m.Listening != nil {
 		m.Listening <- ln.Addr().String()
 	}
+	go escalateAlerts(ctx, db, time.Minute, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -75,6 +75,9 @@ type DB struct {
 	readAhead func(context.Context)
 	// check, when set by an adapter, is run by Ping (see SetCheck).
 	check func(context.Context) error
+	// alertDeadline is the deadline of alerts without a fixed one (0:
+	// ksp.DefaultAlertDeadline); see SetAlertDeadline.
+	alertDeadline time.Duration
 }
 
 // SetBatchSize sets how many bulk records go in one transaction (0: the
