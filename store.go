@@ -17,6 +17,7 @@ type Store interface {
 	EventService
 	SignalService
 	EntityService
+	IncidentService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer
