@@ -83,6 +83,11 @@ func Run(t *testing.T, open Opener) {
 		{"Secrets", testSecrets},
 		{"EntityImport", testEntityImport},
 		{"Entities", testEntities},
+		{"IncidentActivation", testIncidentActivation},
+		{"IncidentVisibility", testIncidentVisibility},
+		{"IncidentInput", testIncidentInput},
+		{"IncidentClose", testIncidentClose},
+		{"IncidentLinks", testIncidentLinks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
