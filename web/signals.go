@@ -342,6 +342,9 @@ func (s *Server) signals(w http.ResponseWriter, r *http.Request) error {
 // NewSignalData is the share form's content.
 type NewSignalData struct {
 	Choices SignalChoices
+	// Incidents are the active incidents the sharer may see, offered for
+	// basis perpetrator_content.
+	Incidents []*ksp.Incident
 }
 
 var shareLabels = map[string]string{
@@ -421,7 +424,11 @@ func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p
 		c.Audience = append(c.Audience, Choice{Value: o.ID, Label: o.Name, Hint: human(o.Kind)})
 	}
 	p.Title = "Share a signal"
-	p.Data = NewSignalData{Choices: c}
+	p.Incidents = s.activeIncidents(r)
+	if p.Incidents == nil {
+		p.Incidents = []*ksp.Incident{}
+	}
+	p.Data = NewSignalData{Choices: c, Incidents: p.Incidents}
 	return s.render(w, r, status, "signal_new.html", p)
 }
 
