@@ -37,8 +37,14 @@ func SeedIncidents(ctx context.Context, w *World) error {
 		return fmt.Errorf("demo incidents: %w", err)
 	}
 	steps := []func() error{
-		func() error { _, err := w.Store.ActivateIncident(amina, exercise.ID, ksp.ActivateIncidentInput{}); return err },
-		func() error { _, err := w.Store.ActivateIncident(jonas, exercise.ID, ksp.ActivateIncidentInput{}); return err },
+		func() error {
+			_, err := w.Store.ActivateIncident(amina, exercise.ID, ksp.ActivateIncidentInput{})
+			return err
+		},
+		func() error {
+			_, err := w.Store.ActivateIncident(jonas, exercise.ID, ksp.ActivateIncidentInput{})
+			return err
+		},
 		func() error {
 			_, err := w.Store.AddIncidentUpdate(amina, exercise.ID, ksp.IncidentUpdateInput{Text: "Exercise: hashes of the simulated stream shared with all members (TLP:GREEN)."})
 			return err
