@@ -10,10 +10,12 @@ import (
 )
 
 func (s *Server) registerIncidents() {
-	s.Handle("GET /incidents", SignedIn, s.incidents)
+	// Anyone may open the list and a page: the store shows an anonymous
+	// visitor only public incidents (with their published summary).
+	s.Handle("GET /incidents", Public, s.incidents)
 	s.Handle("GET /incidents/new", StaffOnly, s.newIncidentForm)
 	s.Handle("POST /incidents", StaffOnly, s.createIncident)
-	s.Handle("GET /incidents/{id}", SignedIn, s.incident)
+	s.Handle("GET /incidents/{id}", Public, s.incident)
 	s.Handle("POST /incidents/{id}/activate", StaffOnly, s.activateIncident)
 	s.Handle("POST /incidents/{id}/updates", StaffOnly, s.addIncidentUpdate)
 	s.Handle("POST /incidents/{id}/close", StaffOnly, s.closeIncident)
@@ -36,8 +38,8 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := IncidentsData{Incidents: list, Pager: pagerFor(r, next), Staff: a.Staff}
-	if a.Staff {
+	d := IncidentsData{Incidents: list, Pager: pagerFor(r, next), Staff: a.Viewer().Staff}
+	if d.Staff {
 		now := ksp.Now()
 		if d.Review, _, err = s.store.FindIncidents(r.Context(), ksp.IncidentFilter{ReviewAsOf: &now, Page: ksp.Page{Limit: 50}}); err != nil {
 			return err
@@ -141,7 +143,11 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, status int
 	tl := slices.Clone(i.Updates)
 	slices.Reverse(tl)
 	p.Title = i.Title
-	p.Data = IncidentData{Incident: i, Timeline: tl, Staff: a.Staff, Me: "user:" + a.UserID, NeedsReview: i.NeedsReview(ksp.Now())}
+	d := IncidentData{Incident: i, Timeline: tl, NeedsReview: i.NeedsReview(ksp.Now())}
+	if a != nil {
+		d.Staff, d.Me = a.Staff, "user:"+a.UserID
+	}
+	p.Data = d
 	return s.render(w, r, status, "incident.html", p)
 }
 

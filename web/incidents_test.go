@@ -88,9 +88,23 @@ func TestIncidentPages(t *testing.T) {
 	s.want(s.post(page+"/updates", url.Values{"text": {"Hashes of the stream shared."}}), 200, "Update posted", "Hashes of the stream shared.")
 	v.want(v.get(page), 200, "Hashes of the stream shared.")
 	s.want(s.post(page+"/close", url.Values{"debrief": {"ok"}}), 400, "End criteria met")
+	// Anonymous visitors see public incidents only.
+	anon := h.client()
+	anon.want(anon.get(page), 404)
+	anon.want(anon.get("/incidents"), 200, "No incidents you may see.")
 	s.want(s.post(page+"/close", url.Values{"end_criteria": {"No new copies for 48 hours."}, "debrief": {"Fast response."}}), 200, "Incident closed", "No new copies for 48 hours.", "Fast response.")
 	v.want(v.get("/signals"), 200)
 	if strings.Contains(v.body, "Attack streamed in Exampletown") {
 		t.Fatal("banner after close")
+	}
+
+	// A public incident with its published summary is readable by anyone.
+	s.want(s.post("/incidents", url.Values{"type": {"incident"}, "title": {"Public matter"}, "distribution": {"public"}, "tlp": {"CLEAR"}}), 200, "Incident drafted")
+	pub := s.url.Path
+	s.want(s.post(pub+"/activate", url.Values{"emergency": {"yes"}}), 200)
+	s.want(s.post(pub+"/updates", url.Values{"text": {"Note"}, "public_summary": {"What happened, for the public."}}), 200, "What happened, for the public.")
+	anon.want(anon.get(pub), 200, "Public matter", "What happened, for the public.")
+	if strings.Contains(anon.body, "Post an update") {
+		t.Fatal("anonymous visitor offered staff forms")
 	}
 }
