@@ -112,5 +112,11 @@ func (s *Server) closeIncident(r *http.Request) (any, error) {
 	if err := decodeJSON(r, &in); err != nil {
 		return nil, err
 	}
-	return s.store.CloseIncident(r.Context(), r.PathValue("id"), in)
+	i, err := s.store.CloseIncident(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return nil, err
+	}
+	// Closing may have retracted signals: matching must not find them.
+	s.synced(r)
+	return i, nil
 }

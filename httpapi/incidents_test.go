@@ -120,6 +120,28 @@ func TestIncidents(t *testing.T) {
 	if r := e.do("POST", "/api/v1/signals", e.keys["startup"], sub); r.status != 201 {
 		t.Fatalf("signal naming a visible incident: %d %s", r.status, r.body)
 	}
+	// Closing retracts the unconfirmed signal: a match on it is no longer
+	// actionable.
+	match := func() map[string]any {
+		r := e.do("POST", "/api/v1/match", e.keys["startup"], map[string]any{"queries": []any{map[string]any{"type": "md5", "value": sub["value"]}}})
+		if r.status != 200 {
+			t.Fatalf("match: %d %s", r.status, r.body)
+		}
+		ms := r.json(t)["results"].([]any)[0].(map[string]any)["matches"].([]any)
+		if len(ms) != 1 {
+			t.Fatalf("matches = %d, want 1", len(ms))
+		}
+		return ms[0].(map[string]any)
+	}
+	if m := match(); m["actionable"] != true {
+		t.Fatalf("match before close: %v", m)
+	}
+	if r := e.do("POST", "/api/v1/incidents/"+nid+"/close", e.keys["staff2"], map[string]any{"end_criteria": "over"}); r.status != 200 {
+		t.Fatalf("close: %d %s", r.status, r.body)
+	}
+	if m := match(); m["actionable"] != false || m["not_actionable_reason"] != "retracted" {
+		t.Fatalf("match after close: %v, want not actionable (retracted)", m)
+	}
 	if r := e.do("GET", "/api/v1/incidents", "", nil); r.status != 401 {
 		t.Fatalf("anonymous list: %d", r.status)
 	}

@@ -202,6 +202,8 @@ func (s *Server) closeIncident(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Closing may have retracted signals: matching must not find them.
+	s.synced(r)
 	s.flash(w, r, "success", "Incident closed. Signals shared under it that no second organisation confirmed are retracted.")
 	return redirect(w, r, "/incidents/"+r.PathValue("id"))
 }
