@@ -164,6 +164,13 @@ func testIncidentVisibility(t *testing.T, open Opener) {
 		{"other member", As(w.Platform, w.PlatView), []string{members.ID, public.ID}},
 		{"anonymous", anon, []string{public.ID}},
 	}
+	// The Go form of the rule agrees with the store's SQL.
+	stored := map[string]*ksp.Incident{}
+	for _, i := range []*ksp.Incident{owner, aud, members, public, draft} {
+		got, err := db.FindIncidentByID(w.staffA, i.ID)
+		must(t, err)
+		stored[i.ID] = got
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			list, _, err := db.FindIncidents(c.ctx, ksp.IncidentFilter{})
@@ -187,6 +194,14 @@ func testIncidentVisibility(t *testing.T, open Opener) {
 				}
 				if err != nil {
 					wantCode(t, err, ksp.ENOTFOUND)
+				}
+				if ksp.CanSeeIncident(ksp.ActorFrom(c.ctx).Viewer(), stored[i.ID]) != seen[i.ID] {
+					t.Fatalf("CanSeeIncident disagrees with the store on %s", i.Title)
+				}
+			}
+			for _, i := range list {
+				if !ksp.ActorFrom(c.ctx).Viewer().Staff && (i.ActivatedBy != "" || i.ConfirmedBy != "" || i.CreatedBy != "") {
+					t.Fatalf("staff identities shown to %s: %+v", c.name, i)
 				}
 			}
 			active, err := db.FindActiveIncidents(c.ctx)

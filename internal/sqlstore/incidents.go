@@ -91,7 +91,19 @@ func (db *DB) findIncident(ctx context.Context, q querier, v ksp.Viewer, id stri
 			return nil, err
 		}
 	}
+	redactIncident(v, i)
 	return i, nil
+}
+
+// redactIncident blanks, for members, which staff member drafted,
+// requested, activated, confirmed and closed an incident: the two-person
+// rule is the secretariat's business; members see that it was kept (the
+// times and the emergency flag).
+func redactIncident(v ksp.Viewer, i *ksp.Incident) {
+	if v.Staff {
+		return
+	}
+	i.CreatedBy, i.ActivationRequestedBy, i.ActivatedBy, i.ConfirmedBy, i.ClosedBy = "", "", "", "", ""
 }
 
 func (db *DB) incidentAudience(ctx context.Context, q querier, id string) ([]string, error) {
@@ -181,6 +193,7 @@ func (db *DB) FindIncidents(ctx context.Context, f ksp.IncidentFilter) ([]*ksp.I
 	out, next := cut(out, f.Page, func(i *ksp.Incident) string { return i.ID })
 	var restricted []string
 	for _, i := range out {
+		redactIncident(a.Viewer(), i)
 		if i.Distribution == ksp.DistAudience {
 			if i.Audience, err = db.incidentAudience(ctx, db.sql, i.ID); err != nil {
 				return nil, "", err
@@ -230,8 +243,13 @@ func (db *DB) queryIncidents(ctx context.Context, q string, args ...any) ([]*ksp
 // reads here are not audited one by one: the banner shows titles only, and
 // opening the incident is audited.
 func (db *DB) FindActiveIncidents(ctx context.Context) ([]*ksp.Incident, error) {
-	vis, args := visibleIncident(ksp.ActorFrom(ctx).Viewer())
-	return db.queryIncidents(ctx, `SELECT `+incidentCols+` FROM incidents i WHERE i.status = 'active' AND `+vis+` ORDER BY i.id DESC LIMIT 20`, args...)
+	v := ksp.ActorFrom(ctx).Viewer()
+	vis, args := visibleIncident(v)
+	out, err := db.queryIncidents(ctx, `SELECT `+incidentCols+` FROM incidents i WHERE i.status = 'active' AND `+vis+` ORDER BY i.id DESC LIMIT 20`, args...)
+	for _, i := range out {
+		redactIncident(v, i)
+	}
+	return out, err
 }
 
 // CreateIncident drafts an incident (staff).
