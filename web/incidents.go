@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,6 +21,17 @@ func (s *Server) registerIncidents() {
 	s.Handle("POST /incidents/{id}/updates", StaffOnly, s.addIncidentUpdate)
 	s.Handle("POST /incidents/{id}/close", StaffOnly, s.closeIncident)
 	s.AddNav(NavItem{Label: "Incidents", Path: "/incidents", Show: SignedIn})
+	s.AddPanel(Panel{Title: "Incidents", Render: s.incidentsPanel})
+}
+
+// incidentsPanel shows the dashboard the active incidents, or, when none
+// is, the latest ones the viewer may see.
+func (s *Server) incidentsPanel(r *http.Request) (template.HTML, error) {
+	list, _, err := s.store.FindIncidents(r.Context(), ksp.IncidentFilter{Page: ksp.Page{Limit: 5}})
+	if err != nil || len(list) == 0 {
+		return "", err
+	}
+	return s.Fragment("incidents.html", "panel", list)
 }
 
 // IncidentsData is the incident list's content.

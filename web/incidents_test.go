@@ -61,6 +61,7 @@ func TestIncidentPages(t *testing.T) {
 	// Members: banner on every page, the page without staff forms, the
 	// share form's select.
 	v.want(v.get("/signals"), 200, "Active incident:", `href="`+page+`"`)
+	v.want(v.get("/dashboard"), 200, `<a href="/incidents">All incidents</a>`)
 	v.want(v.get(page), 200, "Attack streamed in Exampletown", "No updates yet")
 	for _, staffOnly := range []string{"Post an update", "Close the incident", "Request activation"} {
 		if strings.Contains(v.body, staffOnly) {
