@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -267,6 +268,10 @@ func testIncidentInput(t *testing.T, open Opener) {
 	must(t, db.CreateIncident(w.staffA, i))
 	_, err := db.AddIncidentUpdate(w.staffA, i.ID, ksp.IncidentUpdateInput{Text: "  "})
 	wantCode(t, err, ksp.EINVALID)
+	_, err = db.AddIncidentUpdate(w.staffA, i.ID, ksp.IncidentUpdateInput{Text: strings.Repeat("x", 20001)})
+	wantCode(t, err, ksp.EINVALID)
+	_, err = db.FindIncidentByID(w.staffA, "not-an-id")
+	wantCode(t, err, ksp.ENOTFOUND)
 	_, err = db.CloseIncident(w.staffA, i.ID, ksp.CloseIncidentInput{EndCriteria: "done"})
 	wantCode(t, err, ksp.ECONFLICT) // a draft is not closed
 	_, err = db.AddIncidentUpdate(As(w.Platform, w.PlatAdmin), i.ID, ksp.IncidentUpdateInput{Text: "hi"})
