@@ -21,6 +21,10 @@ type Application struct {
 	OrgID        string   `json:"org_id,omitempty"`
 	Created      Time     `json:"created_at"`
 	Decided      *Time    `json:"decided_at,omitempty"`
+	// Checklist holds the ticked vetting items (application_review.go).
+	Checklist map[string]*CheckTick `json:"checklist,omitempty"`
+	// DecisionReason is the reason staff gave with the decision.
+	DecisionReason string `json:"decision_reason,omitempty"`
 }
 
 // Application statuses.
@@ -62,8 +66,12 @@ type ApplicationService interface {
 	CreateApplication(ctx context.Context, na NewApplication) (*Application, error)
 	FindApplicationByID(ctx context.Context, id string) (*Application, error)
 	FindApplications(ctx context.Context, f ApplicationFilter) ([]*Application, string, error)
-	ApproveApplication(ctx context.Context, id string) (*Approval, error)
-	RejectApplication(ctx context.Context, id, reason string) (*Application, error)
+	// ApproveApplication admits the applicant; d.Reason is optional here
+	// (older API clients send none) and recorded in the audit.
+	ApproveApplication(ctx context.Context, id string, d Decision) (*Approval, error)
+	// RejectApplication closes an application; d.Reason is required and
+	// sent to the applicant.
+	RejectApplication(ctx context.Context, id string, d Decision) (*Application, error)
 }
 
 // ValidateApplication checks and normalises an application.

@@ -200,6 +200,10 @@ func VerifyChain(ctx context.Context, svc AuditService, expectHead string) (int6
 type AuditFilter struct {
 	OrgID  *string
 	Action *string
+	// Actor selects one actor's events ("user:<id>", "key:<id>", "system").
+	Actor *string
+	// From and To bound the events' day (YYYY-MM-DD, UTC, To inclusive).
+	From, To *string
 	Page
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // EntityKind tells a designated individual from a group or organisation.
@@ -100,6 +101,8 @@ type ImportCounts struct {
 	Updated   int `json:"updated"`
 	Delisted  int `json:"delisted"`
 	Unchanged int `json:"unchanged"`
+	// Flagged counts the signals flagged for review by the delistings.
+	Flagged int `json:"flagged"`
 }
 
 // EntityService keeps designated entities. Members read them; staff create,
@@ -108,6 +111,9 @@ type EntityService interface {
 	// FindEntityByID finds an entity by its id or by a list reference number
 	// such as "QDe.115".
 	FindEntityByID(ctx context.Context, id string) (*Entity, error)
+	// EntityRegimes lists the regimes of the stored listings, sorted, for
+	// the regime filter.
+	EntityRegimes(ctx context.Context) ([]string, error)
 	// FindEntities lists entities, newest first.
 	FindEntities(ctx context.Context, f EntityFilter) ([]*Entity, string, error)
 	// CreateEntity creates an entity by hand; ID and times are filled in.
@@ -121,6 +127,9 @@ type EntityService interface {
 	// file that is not a consolidated list is refused (EINVALID); so is one
 	// generated before the last imported (ECONFLICT) unless force.
 	ImportUNSC(ctx context.Context, r io.Reader, force bool) (*ImportCounts, error)
+	// A delisting (by import or by a staff edit of an entity's lists)
+	// flags for review every signal attributed to the entity.
+	SignalReviewService
 }
 
 // ValidateEntity checks and tidies an entity's own fields, recording
@@ -167,6 +176,29 @@ func ValidateEntity(e *Entity, f *Fields) {
 		}
 		seen[l.List] = true
 	}
+}
+
+// MaxReferenceNumber bounds a list reference number, as lists publish them
+// ("QDe.115") with room to spare.
+const MaxReferenceNumber = 100
+
+// ValidEntityRef reports whether s has the shape of what a signal's
+// entity_id accepts: an entity id, or a list reference number (printable,
+// no spaces, at most MaxReferenceNumber bytes). Whether it names an entity
+// is the store's to say.
+func ValidEntityRef(s string) bool {
+	if ValidID(s) {
+		return true
+	}
+	if s == "" || len(s) > MaxReferenceNumber {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func validDate(s string) bool {

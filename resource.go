@@ -49,10 +49,13 @@ type Resource struct {
 	// Language is a BCP 47 tag such as "en" or "fr".
 	Language string `json:"language"`
 	Sharing
-	Revision int    `json:"revision"`
-	AuthorID string `json:"author_id"`
-	Created  Time   `json:"created_at"`
-	Updated  Time   `json:"updated_at"`
+	// OwnerOrgName is the owner org's name, read with the resource so that
+	// a page can credit it to viewers who may not list organisations.
+	OwnerOrgName string `json:"owner_org_name"`
+	Revision     int    `json:"revision"`
+	AuthorID     string `json:"author_id"`
+	Created      Time   `json:"created_at"`
+	Updated      Time   `json:"updated_at"`
 }
 
 // ResourceRevision is one saved state of a resource: revision 1 is the
@@ -123,6 +126,14 @@ var (
 	jurisdictionR = regexp.MustCompile(`^([A-Z]{2}|INT)$`)
 )
 
+// ValidTag reports whether t is a tag as resources store it: 1–40 of a-z,
+// 0-9, _ and -, starting with a letter or digit.
+func ValidTag(t string) bool { return tagRe.MatchString(t) }
+
+// ValidLanguage reports whether l has the shape of a BCP 47 language tag
+// such as "en" or "pt-BR".
+func ValidLanguage(l string) bool { return languageRe.MatchString(l) }
+
 // ValidJurisdiction reports whether j is an ISO 3166-1 alpha-2 code in
 // upper case, "EU" or "INT". The code is checked for shape, not against the
 // ISO list, so that a newly assigned code needs no release.
@@ -180,7 +191,7 @@ func ValidateResource(r *Resource, f *Fields) {
 		f.Add("tags", "at most 20 tags")
 	}
 	for _, t := range r.Tags {
-		if !tagRe.MatchString(t) {
+		if !ValidTag(t) {
 			f.Add("tags", "a tag is 1–40 of a-z, 0-9, _ and -, starting with a letter or digit: "+t)
 			break
 		}
@@ -191,7 +202,7 @@ func ValidateResource(r *Resource, f *Fields) {
 			break
 		}
 	}
-	if !languageRe.MatchString(r.Language) {
+	if !ValidLanguage(r.Language) {
 		f.Add("language", "a language tag such as en or pt-BR")
 	}
 	ValidateSharing(r.Sharing, true, f)

@@ -223,6 +223,9 @@ type Signal struct {
 	FirstSeen      Time           `json:"first_seen"`
 	LastSeen       Time           `json:"last_seen"`
 	SubmittedBy    []string       `json:"submitted_by"`
+	// SubmitterKinds are the kinds of the organisations whose active
+	// submissions the viewer sees, sorted.
+	SubmitterKinds []OrgKind `json:"submitter_kinds"`
 	// Details are the visible submissions (signal pages and GET by id).
 	Details []*Submission `json:"details,omitempty"`
 	// Resolution is shown when staff settled a dispute.
@@ -236,8 +239,25 @@ type SignalFilter struct {
 	EntityID *string
 	Status   *string
 	Since    *Time
+	// Query keeps signals whose value starts with it (SearchRanges): hex
+	// digits for hashes in any case; for URLs a prefix of the normalised
+	// URL, with or without its scheme, so that a host finds its URLs.
+	Query string
+	// Sort orders the list by a figure as the viewer sees it (SignalSorts),
+	// ascending, or descending with a "-" before it. Empty: the newest
+	// submission the viewer sees first.
+	Sort string
+	// Own keeps the signals the viewer's organisation shares: those with
+	// an active submission of its own.
+	Own bool
 	Page
 }
+
+// SignalSorts are the figures a signals list may be sorted by. Each is
+// computed over the submissions the viewer may see, never over the whole
+// signal: a global first_seen would date a submission the viewer cannot
+// see.
+var SignalSorts = []string{"first_seen", "last_seen", "confidence"}
 
 // FeedbackInput is a verdict on a signal.
 type FeedbackInput struct {
@@ -388,4 +408,7 @@ type SignalService interface {
 	RecordStaffReads(ctx context.Context, action string, ids []string) error
 	// RecordMatches adds to an org's daily match counts.
 	RecordMatches(ctx context.Context, orgID string, day string, queries, matches int) error
+	// RecordSignalMatches adds to the daily per-signal match counts
+	// (matchstats.go).
+	RecordSignalMatches(ctx context.Context, counts []SignalMatchCount) error
 }

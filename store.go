@@ -13,10 +13,13 @@ type Store interface {
 	AccountService
 	APIKeyService
 	ApplicationService
+	ApplicationReviewService
 	AuditService
 	EventService
 	SignalService
 	EntityService
+	MatchStatsService
+	ResourceService
 	IncidentService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error

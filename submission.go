@@ -96,6 +96,7 @@ func (in *SubmissionInput) Normalize(f *Fields) {
 		}
 	}
 	in.Basis = strings.TrimSpace(in.Basis)
+	in.EntityID = strings.TrimSpace(in.EntityID)
 	in.BasisReason = strings.TrimSpace(in.BasisReason)
 	stated := in.Basis != ""
 	if !stated {
@@ -122,10 +123,13 @@ func (in *SubmissionInput) Normalize(f *Fields) {
 	default:
 		f.Add("basis", "must be one of "+strings.Join(Bases, ", "))
 	}
-	for _, id := range []struct{ field, v string }{{"entity_id", in.EntityID}, {"incident_id", in.IncidentID}} {
-		if id.v != "" && !ValidID(id.v) {
-			f.Add(id.field, "not an identifier")
-		}
+	// entity_id may be a list reference number; the store resolves it to
+	// the entity's id and refuses one that names no entity.
+	if in.EntityID != "" && !ValidEntityRef(in.EntityID) {
+		f.Add("entity_id", "not an entity id or list reference number")
+	}
+	if in.IncidentID != "" && !ValidID(in.IncidentID) {
+		f.Add("incident_id", "not an identifier")
 	}
 	if len(in.BasisReason) > 2000 {
 		f.Add("basis_reason", "longer than 2000 characters")

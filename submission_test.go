@@ -1,6 +1,7 @@
 package ksp
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -46,7 +47,10 @@ func TestSubmissionNormalize(t *testing.T) {
 		{"no basis, entity", ok(func(in *SubmissionInput) { in.Basis, in.EntityID = "", id }), "", "designated_entity"},
 		{"no basis, incident", ok(func(in *SubmissionInput) { in.Basis, in.IncidentID = "", id }), "", "perpetrator_content"},
 		{"no basis, entity and incident", ok(func(in *SubmissionInput) { in.Basis, in.EntityID, in.IncidentID = "", id, id }), "", "designated_entity"},
-		{"no basis, bad entity id", ok(func(in *SubmissionInput) { in.Basis, in.EntityID = "", "x" }), "entity_id", ""},
+		{"no basis, bad entity id", ok(func(in *SubmissionInput) { in.Basis, in.EntityID = "", "QDe 115" }), "entity_id", ""},
+		{"entity reference number", ok(func(in *SubmissionInput) { in.Basis, in.EntityID = "", " QDe.115 " }), "", "designated_entity"},
+		{"entity reference too long", ok(func(in *SubmissionInput) { in.EntityID = strings.Repeat("Q", MaxReferenceNumber+1) }), "entity_id", ""},
+		{"entity reference with a control character", ok(func(in *SubmissionInput) { in.EntityID = "QDe.115\x00" }), "entity_id", ""},
 		{"entity basis without id", ok(func(in *SubmissionInput) { in.Basis = "designated_entity" }), "entity_id", ""},
 		{"incident basis without id", ok(func(in *SubmissionInput) { in.Basis = "perpetrator_content" }), "incident_id", ""},
 	}

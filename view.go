@@ -218,7 +218,7 @@ func (l *lens) signal(withDetails bool) *Signal {
 		return nil
 	}
 	sig := &Signal{ID: st.ID, Type: st.Type, Value: st.Value, Feedback: map[string]int{}, ContentTypes: []string{}, Labels: []string{},
-		EntityIDs: []string{}, Flags: []string{}, SubmittedBy: []string{}}
+		EntityIDs: []string{}, Flags: []string{}, SubmittedBy: []string{}, SubmitterKinds: []OrgKind{}}
 	active := 0
 	for _, s := range vis {
 		if sig.FirstSeen.IsZero() || s.Created.Before(sig.FirstSeen.Time) {
@@ -236,6 +236,7 @@ func (l *lens) signal(withDetails bool) *Signal {
 	slices.Sort(sig.Labels)
 	slices.Sort(sig.Flags)
 	slices.Sort(sig.EntityIDs)
+	slices.Sort(sig.SubmitterKinds)
 	if sig.TLP == "" {
 		sig.TLP = vis[0].TLP
 	}
@@ -296,6 +297,9 @@ func (l *lens) addActive(sig *Signal, s *Submission) {
 	if s.Quality != nil && (sig.Quality == nil || *s.Quality > *sig.Quality) {
 		q := *s.Quality
 		sig.Quality = &q
+	}
+	if s.OrgKind != "" && !slices.Contains(sig.SubmitterKinds, s.OrgKind) {
+		sig.SubmitterKinds = append(sig.SubmitterKinds, s.OrgKind)
 	}
 	switch {
 	case l.v.Staff || s.OrgID == l.v.OrgID || s.OrgNamed:

@@ -107,6 +107,8 @@ type Bank struct {
 
 	countMu sync.Mutex
 	counts  map[[2]string][2]int // (org, day) → queries, matches
+	// sigCounts are the per-signal counts (signalcounts.go).
+	sigCounts map[sigDayOrg]int
 }
 
 var _ ksp.Matcher = (*Bank)(nil)
@@ -509,6 +511,7 @@ func (b *Bank) FlushCounts(ctx context.Context) {
 			b.log.Warn("could not record match counts", "err", err)
 		}
 	}
+	b.flushSignalCounts(ctx)
 }
 
 // Match looks up each query for the actor in ctx. Only signals the actor may
@@ -524,6 +527,7 @@ func (b *Bank) Match(ctx context.Context, queries []ksp.MatchQuery, threshold in
 	out := make([]ksp.MatchResult, len(queries))
 	total := 0
 	var restricted []string
+	var hits [][16]byte
 	var scratch viewScratch
 	b.mu.RLock()
 	for i, q := range queries {
@@ -550,6 +554,7 @@ func (b *Bank) Match(ctx context.Context, queries []ksp.MatchQuery, threshold in
 				continue
 			}
 			out[i].Matches = append(out[i].Matches, hit)
+			hits = append(hits, b.ids[c.ID])
 			if a != nil && a.Staff && scratch.st.RestrictedFor(a.OrgID) != nil {
 				restricted = append(restricted, hit.SignalID)
 			}
@@ -562,6 +567,7 @@ func (b *Bank) Match(ctx context.Context, queries []ksp.MatchQuery, threshold in
 		b.countMu.Lock()
 		c := b.counts[[2]string{a.OrgID, day}]
 		b.counts[[2]string{a.OrgID, day}] = [2]int{c[0] + len(queries), c[1] + total}
+		b.countSignals(a.OrgID, day, hits)
 		b.countMu.Unlock()
 	}
 	if len(restricted) > 0 {

@@ -26,7 +26,7 @@ type EntityInput struct {
 }
 
 func (s *Server) entityRoutes() []*Route {
-	return []*Route{
+	return append([]*Route{
 		{Method: "GET", Path: "/api/v1/entities", Summary: "Designated entities; q matches names and aliases, regime a list's regime (UN_LIST_TYPE)", Role: ksp.RoleViewer, Scope: ksp.ScopeRead,
 			Resp: ksp.Entity{}, List: true, Query: []string{"q", "regime", "limit", "cursor"}, handler: s.listEntities},
 		{Method: "GET", Path: "/api/v1/entities/{id}", Summary: "One entity, by id or list reference number (e.g. QDe.115)", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Entity{}, handler: s.getEntity},
@@ -34,7 +34,7 @@ func (s *Server) entityRoutes() []*Route {
 		{Method: "PATCH", Path: "/api/v1/entities/{id}", Summary: "Change an entity", Staff: true, Scope: ksp.ScopeSubmit, Req: ksp.EntityUpdate{}, Resp: ksp.Entity{}, handler: s.patchEntity},
 		{Method: "POST", Path: "/api/v1/entities/import", Summary: "Import a list (source=unsc: the UN Security Council Consolidated List XML as the body; force=true imports a list older than the last)", Staff: true, Scope: ksp.ScopeSubmit,
 			ReqType: "application/xml", Resp: ksp.ImportCounts{}, BodyLimit: UNSCImportLimit, Query: []string{"source", "force"}, handler: s.importEntities},
-	}
+	}, s.reviewRoutes()...)
 }
 
 func (s *Server) listEntities(r *http.Request) (any, error) {

@@ -23,6 +23,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[ksp.OrgKind]():      append(strs(ksp.MemberKinds), string(ksp.KindStaff)),
 	reflect.TypeFor[ksp.Distribution](): strs(ksp.Distributions),
 	reflect.TypeFor[ksp.TLP]():          strs(ksp.TLPs),
+	reflect.TypeFor[ksp.ResourceKind](): strs(ksp.ResourceKinds),
 }
 
 // Vocabularies the validators check against, as the document states them.
@@ -63,8 +64,19 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 // queryEnums lists, by "METHOD path" and parameter, the values a query
 // parameter may take: those its handler checks.
 var queryEnums = map[string]map[string][]string{
-	"GET /api/v1/signals":      {"type": ksp.SignalTypes, "label": ksp.Labels, "status": ksp.SignalStatuses},
+	"GET /api/v1/signals":      {"type": ksp.SignalTypes, "label": ksp.Labels, "status": ksp.SignalStatuses, "sort": signalSorts()},
 	"GET /api/v1/applications": {"status": appStatuses},
+	"GET /api/v1/resources":    {"kind": strs(ksp.ResourceKinds)},
+}
+
+// signalSorts are the list's sorts: each figure ascending, or descending
+// with "-" before it.
+func signalSorts() []string {
+	var out []string
+	for _, s := range ksp.SignalSorts {
+		out = append(out, s, "-"+s)
+	}
+	return out
 }
 
 // enumSchema is the schema of a field of Go type t restricted to vals.
@@ -259,6 +271,10 @@ func (s *Server) OpenAPI() map[string]any {
 		op["responses"] = responses
 		if !rt.Public {
 			op["security"] = []any{map[string]any{"apiKey": []any{}}}
+			if rt.Anonymous {
+				// An empty requirement: the key is optional.
+				op["security"] = []any{map[string]any{"apiKey": []any{}}, map[string]any{}}
+			}
 			// What the route table checks: the minimum role and the key
 			// scope.
 			role := string(rt.Role)

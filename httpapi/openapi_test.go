@@ -46,7 +46,10 @@ func vocabulary() []string {
 	for _, s := range ksp.Scopes {
 		add(string(s))
 	}
-	add("sha1", "meme", "WHITE", "owner_only", "nonsense")
+	add("sha1", "meme", "WHITE", "owner_only", "nonsense", "matches", "--first_seen")
+	for _, s := range ksp.SignalSorts {
+		add(s, "-"+s)
+	}
 	slices.Sort(all)
 	return slices.Compact(all)
 }
@@ -186,6 +189,11 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 		}
 		return storetest.PDQValue(n)
 	}
+	// An entity_id must name an entity the store knows.
+	linked := &ksp.Entity{Kind: ksp.EntityGroup, Name: "Enum Test Group"}
+	if err := fx.DB.CreateEntity(storetest.Staff(), linked); err != nil {
+		t.Fatal(err)
+	}
 	submission := func(edit func(m map[string]any)) map[string]any {
 		m := map[string]any{"type": "pdq", "value": storetest.PDQValue(next()), "content_type": "photo", "labels": []string{"propaganda"}, "basis": "branded_publication"}
 		edit(m)
@@ -217,6 +225,24 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 			return e.do("GET", path+"?"+param+"="+url.QueryEscape(v), e.keys[key], nil)
 		}
 	}
+	newResource := func(edit func(v string, m map[string]any)) func(t *testing.T, v string) resp {
+		return func(t *testing.T, v string) resp {
+			m := map[string]any{"kind": "guide", "title": fmt.Sprintf("Enum test %d", next())}
+			edit(v, m)
+			return e.do("POST", "/api/v1/resources", e.keys["admin"], m)
+		}
+	}
+	patchResource := func(edit func(v string, m map[string]any)) func(t *testing.T, v string) resp {
+		return func(t *testing.T, v string) resp {
+			r := e.do("POST", "/api/v1/resources", e.keys["admin"], map[string]any{"kind": "guide", "title": fmt.Sprintf("Enum test %d", next())})
+			if r.status != 201 {
+				t.Fatalf("new resource: %d %s", r.status, r.body)
+			}
+			m := map[string]any{}
+			edit(v, m)
+			return e.do("PATCH", "/api/v1/resources/"+r.json(t)["id"].(string), e.keys["admin"], m)
+		}
+	}
 	tests := []struct {
 		at    string // where the document states the enum
 		field string // the field a refusal names
@@ -226,7 +252,7 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 		{"SubmissionInput.content_type", "content_type", submit(func(v string, m map[string]any) { m["content_type"] = v })},
 		{"SubmissionInput.labels", "labels", submit(func(v string, m map[string]any) { m["labels"] = []string{v} })},
 		{"SubmissionInput.basis", "basis", submit(func(v string, m map[string]any) {
-			m["basis"], m["entity_id"], m["incident_id"], m["basis_reason"] = v, ksp.NewID(), incident.ID, "enum test"
+			m["basis"], m["entity_id"], m["incident_id"], m["basis_reason"] = v, linked.ID, incident.ID, "enum test"
 		})},
 		{"SubmissionInput.severity", "severity", submit(func(v string, m map[string]any) { m["severity"] = v })},
 		{"SubmissionInput.flags", "flags", submit(func(v string, m map[string]any) { m["flags"] = []string{v} })},
@@ -298,7 +324,25 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 		{"GET /api/v1/signals?type", "type", query("/api/v1/signals", "viewer", "type")},
 		{"GET /api/v1/signals?label", "label", query("/api/v1/signals", "viewer", "label")},
 		{"GET /api/v1/signals?status", "status", query("/api/v1/signals", "viewer", "status")},
+		{"GET /api/v1/signals?sort", "sort", query("/api/v1/signals", "viewer", "sort")},
 		{"GET /api/v1/applications?status", "status", query("/api/v1/applications", "staff", "status")},
+		{"GET /api/v1/resources?kind", "kind", query("/api/v1/resources", "viewer", "kind")},
+		{"ResourceInput.kind", "kind", newResource(func(v string, m map[string]any) { m["kind"] = v })},
+		{"ResourceInput.distribution", "distribution", newResource(func(v string, m map[string]any) {
+			m["distribution"], m["tlp"] = v, "CLEAR"
+			if v == string(ksp.DistAudience) {
+				m["audience"] = []string{fx.Startup.ID}
+			}
+		})},
+		{"ResourceInput.tlp", "tlp", newResource(func(v string, m map[string]any) { m["tlp"], m["distribution"] = v, "owner" })},
+		{"ResourceUpdate.kind", "kind", patchResource(func(v string, m map[string]any) { m["kind"] = v })},
+		{"ResourceUpdate.distribution", "distribution", patchResource(func(v string, m map[string]any) {
+			m["distribution"], m["tlp"] = v, "CLEAR"
+			if v == string(ksp.DistAudience) {
+				m["audience"] = []string{fx.Startup.ID}
+			}
+		})},
+		{"ResourceUpdate.tlp", "tlp", patchResource(func(v string, m map[string]any) { m["tlp"], m["distribution"] = v, "owner" })},
 	}
 	var covered []string
 	for _, tt := range tests {

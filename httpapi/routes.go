@@ -38,11 +38,6 @@ type MeOrg struct {
 	Status string      `json:"status"`
 }
 
-// RejectBody is the input of rejecting an application.
-type RejectBody struct {
-	Reason string `json:"reason"`
-}
-
 // DomainBody is the input of adding a domain.
 type DomainBody struct {
 	Domain string `json:"domain"`
@@ -70,8 +65,10 @@ func (s *Server) routeTable() []*Route {
 		{Method: "POST", Path: "/api/v1/applications", Summary: "Apply for membership", Public: true, Req: ksp.NewApplication{}, Resp: ksp.Application{}, Status: 201, handler: s.createApplication},
 		{Method: "GET", Path: "/api/v1/applications", Summary: "List applications", Staff: true, Scope: ksp.ScopeRead, Resp: ksp.Application{}, List: true, Query: []string{"status", "limit", "cursor"}, handler: s.listApplications},
 		{Method: "GET", Path: "/api/v1/applications/{id}", Summary: "One application", Staff: true, Scope: ksp.ScopeRead, Resp: ksp.Application{}, handler: s.getApplication},
-		{Method: "POST", Path: "/api/v1/applications/{id}/approve", Summary: "Approve: creates the org, its admin and an invitation", Staff: true, Scope: ksp.ScopeAdmin, Resp: ksp.Approval{}, handler: s.approveApplication},
-		{Method: "POST", Path: "/api/v1/applications/{id}/reject", Summary: "Reject with a reason", Staff: true, Scope: ksp.ScopeAdmin, Req: RejectBody{}, Resp: ksp.Application{}, handler: s.rejectApplication},
+		{Method: "POST", Path: "/api/v1/applications/{id}/approve", Summary: "Approve: creates the org, its admin and an invitation; the body (a reason and the checklist) is optional", Staff: true, Scope: ksp.ScopeAdmin, Req: ksp.Decision{}, Resp: ksp.Approval{}, handler: s.approveApplication},
+		{Method: "POST", Path: "/api/v1/applications/{id}/reject", Summary: "Reject with a reason (sent to the applicant) and optionally the checklist", Staff: true, Scope: ksp.ScopeAdmin, Req: ksp.Decision{}, Resp: ksp.Application{}, handler: s.rejectApplication},
+		{Method: "GET", Path: "/api/v1/applications/{id}/notes", Summary: "Staff's review notes on an application", Staff: true, Scope: ksp.ScopeRead, Resp: ksp.ApplicationNote{}, List: true, handler: s.listApplicationNotes},
+		{Method: "POST", Path: "/api/v1/applications/{id}/notes", Summary: "Keep a review note with an application", Staff: true, Scope: ksp.ScopeAdmin, Req: NoteBody{}, Resp: ksp.ApplicationNote{}, Status: 201, handler: s.addApplicationNote},
 		{Method: "GET", Path: "/api/v1/me", Summary: "Who am I", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: MeBody{}, handler: s.me},
 		{Method: "GET", Path: "/api/v1/orgs", Summary: "Member organisations", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Org{}, List: true, Query: []string{"kind", "status", "limit", "cursor"}, handler: s.listOrgs},
 		{Method: "GET", Path: "/api/v1/orgs/{id}", Summary: "One organisation", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Org{}, handler: s.getOrg},
@@ -85,7 +82,7 @@ func (s *Server) routeTable() []*Route {
 		{Method: "GET", Path: "/api/v1/apikeys", Summary: "API keys: your own, or ?org=1 the organisation's (admins, admin scope)", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.APIKey{}, List: true, Query: []string{"org", "limit", "cursor"}, handler: s.listKeys},
 		{Method: "POST", Path: "/api/v1/apikeys", Summary: "Create a key with scopes within your key's; the secret is shown once (others: the web session)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Req: ksp.NewAPIKey{}, Resp: ksp.APIKey{}, Status: 201, handler: s.createKey},
 		{Method: "DELETE", Path: "/api/v1/apikeys/{id}", Summary: "Revoke a key (others: the web session)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Status: 204, handler: s.revokeKey},
-		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit log (staff: all; admins: their organisation's)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Resp: ksp.AuditEvent{}, List: true, Query: []string{"org", "action", "limit", "cursor"}, handler: s.listAudit},
+		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit log (staff: all; admins: their organisation's)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Resp: ksp.AuditEvent{}, List: true, Query: []string{"org", "action", "actor", "from", "to", "limit", "cursor"}, handler: s.listAudit},
 	}
 }
 
@@ -118,18 +115,6 @@ func (s *Server) listApplications(r *http.Request) (any, error) {
 
 func (s *Server) getApplication(r *http.Request) (any, error) {
 	return s.store.FindApplicationByID(r.Context(), r.PathValue("id"))
-}
-
-func (s *Server) approveApplication(r *http.Request) (any, error) {
-	return s.store.ApproveApplication(r.Context(), r.PathValue("id"))
-}
-
-func (s *Server) rejectApplication(r *http.Request) (any, error) {
-	var b RejectBody
-	if err := decodeJSON(r, &b); err != nil {
-		return nil, err
-	}
-	return s.store.RejectApplication(r.Context(), r.PathValue("id"), b.Reason)
 }
 
 func (s *Server) me(r *http.Request) (any, error) {
@@ -295,6 +280,14 @@ func (s *Server) listAudit(r *http.Request) (any, error) {
 	}
 	if a := strings.TrimSpace(q.Get("action")); a != "" {
 		f.Action = &a
+	}
+	for _, p := range []struct {
+		name string
+		dst  **string
+	}{{"actor", &f.Actor}, {"from", &f.From}, {"to", &f.To}} {
+		if v := strings.TrimSpace(q.Get(p.name)); v != "" {
+			*p.dst = &v
+		}
 	}
 	items, next, err := s.store.FindAuditEvents(r.Context(), f)
 	return list(items, next), err

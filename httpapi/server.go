@@ -85,9 +85,13 @@ type Route struct {
 	// minimum role (or Staff) and the key scope it needs, staff routes
 	// included (the route table test fails a route without one).
 	Public bool
-	Staff  bool
-	Role   ksp.Role
-	Scope  ksp.Scope
+	// Anonymous routes also answer requests without credentials (the
+	// store then shows what anyone may see: public items); a credential,
+	// when presented, is checked for Role and Scope as on any route.
+	Anonymous bool
+	Staff     bool
+	Role      ksp.Role
+	Scope     ksp.Scope
 	// Req and Resp are zero values of the request and response bodies, for
 	// the OpenAPI document. List marks a paged list of Resp.
 	Req, Resp any
@@ -140,7 +144,7 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) *Server {
 			func() float64 { return float64(cfg.DecodeBudget.InUse()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ksp_image_decode_memory_limit_bytes", Help: "Size of the image decode budget (--decode-memory)."},
 			func() float64 { return float64(cfg.DecodeBudget.Limit()) }))
-	s.routes = append(append(append(s.routeTable(), s.signalRoutes()...), s.entityRoutes()...), s.incidentRoutes()...)
+	s.routes = append(append(append(append(s.routeTable(), s.signalRoutes()...), s.entityRoutes()...), s.resourceRoutes()...), s.incidentRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
@@ -308,7 +312,7 @@ func (s *Server) authenticate(r *http.Request) (*ksp.Actor, error) {
 }
 
 func authorize(a *ksp.Actor, rt *Route) error {
-	if rt.Public {
+	if rt.Public || (rt.Anonymous && a == nil) {
 		return nil
 	}
 	if a == nil {

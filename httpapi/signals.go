@@ -42,8 +42,8 @@ type ImageMatchBody struct {
 
 func (s *Server) signalRoutes() []*Route {
 	return []*Route{
-		{Method: "GET", Path: "/api/v1/signals", Summary: "The hash bank, as the caller may see it", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Signal{}, List: true,
-			Query: []string{"type", "label", "entity_id", "status", "since", "limit", "cursor"}, handler: s.listSignals},
+		{Method: "GET", Path: "/api/v1/signals", Summary: "The hash bank, as the caller may see it (entity_id: an entity's id or list reference number)", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Signal{}, List: true,
+			Query: []string{"type", "label", "entity_id", "status", "since", "q", "sort", "limit", "cursor"}, handler: s.listSignals},
 		{Method: "POST", Path: "/api/v1/signals", Summary: "Submit a signal: 201 new, 200 merged", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.SubmissionInput{}, Resp: ksp.Signal{}, Status: 201, handler: s.submitSignal},
 		{Method: "POST", Path: "/api/v1/signals/batch", Summary: "Submit NDJSON records; good ones are kept, bad ones reported by line (a body that cannot be parsed to its end is refused whole, naming the line)", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit,
 			ReqType: "application/x-ndjson", Resp: ksp.BatchResult{}, BodyLimit: s.cfg.BatchBodyLimit, handler: s.submitBatch},
@@ -102,6 +102,15 @@ func (s *Server) listSignals(r *http.Request) (any, error) {
 	if f.EntityID, err = opt("entity_id", nil); err != nil {
 		return nil, err
 	}
+	if f.EntityID != nil && !ksp.ValidID(*f.EntityID) {
+		// A list reference number, as a submission's entity_id may be:
+		// the entity's signals. One that names no entity lists nothing.
+		if e, err := s.store.FindEntityByID(r.Context(), *f.EntityID); err == nil {
+			f.EntityID = &e.ID
+		} else if ksp.ErrorCode(err) != ksp.ENOTFOUND {
+			return nil, err
+		}
+	}
 	if since := q.Get("since"); since != "" {
 		t, err := time.Parse(time.RFC3339, since)
 		if err != nil {
@@ -114,6 +123,8 @@ func (s *Server) listSignals(r *http.Request) (any, error) {
 		st := ksp.T(t)
 		f.Since = &st
 	}
+	// q and sort: the store checks them (ksp.SearchRanges, ksp.SignalSorts).
+	f.Query, f.Sort = q.Get("q"), q.Get("sort")
 	items, next, err := s.store.FindSignals(r.Context(), f)
 	return list(items, next), err
 }

@@ -161,14 +161,14 @@ func testApplications(t *testing.T, open Opener) {
 	_, _, err = db.FindApplications(anon, ksp.ApplicationFilter{})
 	wantCode(t, err, ksp.EUNAUTHORIZED)
 	f := NewFixture(t, db)
-	_, err = db.ApproveApplication(As(f.Platform, f.PlatAdmin), app.ID)
+	_, err = db.ApproveApplication(As(f.Platform, f.PlatAdmin), app.ID, ksp.Decision{})
 	wantCode(t, err, ksp.EFORBIDDEN)
-	appr, err := db.ApproveApplication(Staff(), app.ID)
+	appr, err := db.ApproveApplication(Staff(), app.ID, ksp.Decision{})
 	must(t, err)
 	if appr.Org.Kind != ksp.KindPlatform || appr.Admin.Role != ksp.RoleAdmin || appr.Invitation == nil || appr.Invitation.Token == "" {
 		t.Fatalf("approval %+v", appr)
 	}
-	_, err = db.ApproveApplication(Staff(), app.ID)
+	_, err = db.ApproveApplication(Staff(), app.ID, ksp.Decision{})
 	wantCode(t, err, ksp.ECONFLICT)
 	// The invitation sets a password once.
 	_, err = db.AcceptInvitation(anon, appr.Invitation.Token, "short")
@@ -190,9 +190,9 @@ func testApplications(t *testing.T, open Opener) {
 
 	app2, err := db.CreateApplication(anon, ksp.NewApplication{OrgName: "Think Tank", Kind: ksp.KindAcademia, Website: "https://tt.example", ContactName: "B", ContactEmail: "b@tt.example", Motivation: "research"})
 	must(t, err)
-	_, err = db.RejectApplication(Staff(), app2.ID, "")
+	_, err = db.RejectApplication(Staff(), app2.ID, ksp.Decision{})
 	wantCode(t, err, ksp.EINVALID)
-	rej, err := db.RejectApplication(Staff(), app2.ID, "not in scope")
+	rej, err := db.RejectApplication(Staff(), app2.ID, ksp.Decision{Reason: "not in scope"})
 	must(t, err)
 	if rej.Status != ksp.AppRejected {
 		t.Fatalf("status %s", rej.Status)

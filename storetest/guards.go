@@ -168,7 +168,7 @@ func testSecretariatName(t *testing.T, open Opener) {
 	newName := "Programme Office"
 	_, err = db.UpdateOrg(Staff(), ksp.StaffOrgID, ksp.OrgUpdate{Name: &newName})
 	must(t, err)
-	_, err = db.ApproveApplication(Staff(), pending.ID)
+	_, err = db.ApproveApplication(Staff(), pending.ID, ksp.Decision{})
 	wantField(t, err, "name")
 	_, err = db.CreateApplication(context.Background(), app("programme  office"))
 	wantField(t, err, "org_name")

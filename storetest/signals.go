@@ -594,7 +594,9 @@ func testSignalFilters(t *testing.T, open Opener) {
 	db := open(t)
 	f := NewFixture(t, db)
 	plat, start := As(f.Platform, f.PlatAdmin), As(f.Startup, f.StartAdm)
-	entity := ksp.NewID()
+	linked := &ksp.Entity{Kind: ksp.EntityGroup, Name: "Filter Test Group"}
+	must(t, db.CreateEntity(Staff(), linked))
+	entity := linked.ID
 	for i := 0; i < 24; i++ {
 		in := Submission(i, ksp.DistMembers, ksp.TLPGreen)
 		if i%4 == 3 {

@@ -196,41 +196,10 @@ func (s *Server) checkImage(w http.ResponseWriter, r *http.Request) error {
 		p.Errors = []FormError{{Field: "image", Message: msg}}
 		return s.checkPage(w, r, status, p, nil)
 	}
-	switch {
-	case up == nil || (up.err != nil && !up.tooLarge):
-		return fail(http.StatusBadRequest, "The upload could not be read. Choose the image and check it again.")
-	case up.tooLarge:
-		return fail(http.StatusRequestEntityTooLarge, "The file is larger than "+byteSize(s.cfg.MaxImageBytes)+". Choose a smaller image.")
-	case len(up.data) == 0:
-		return fail(http.StatusBadRequest, "Choose an image to check")
-	}
 	dihedral := r.PostFormValue("dihedral") == "yes"
-	h, err := filehash.HashBytes(up.data, filehash.Options{MaxPixels: s.cfg.MaxPixels, Dihedral: dihedral, Memory: s.cfg.DecodeBudget})
-	up.data = nil
-	if errors.Is(err, filehash.ErrBusy) {
-		s.log.Warn("image check refused: decode budget busy", "err", err, "format", h.Format, "width", h.Width, "height", h.Height)
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(s.cfg.DecodeBudget.Wait().Seconds())))))
-		return fail(http.StatusServiceUnavailable, "KSP is busy opening other images. Wait a few seconds and check this one again.")
-	}
-	if errors.Is(err, filehash.ErrOverBudget) {
-		return fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The image is %d × %d pixels: opening it would take more memory than KSP allows for images. Check a smaller copy.", h.Width, h.Height))
-	}
-	if errors.Is(err, filehash.ErrTooManyPixels) {
-		mp := s.cfg.MaxPixels
-		if mp <= 0 {
-			mp = filehash.DefaultMaxPixels
-		}
-		return fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The image is %d × %d pixels, more than %d megapixels: KSP does not open images that big. Check a smaller copy.", h.Width, h.Height, mp/1_000_000))
-	}
-	if err != nil {
-		return fail(http.StatusBadRequest, "The image could not be read: "+err.Error())
-	}
-	if !h.IsImage {
-		msg := "This file is not an image KSP can read. Choose a JPEG, PNG, GIF, WebP, BMP or TIFF image."
-		if h.ImageError != nil {
-			msg = fmt.Sprintf("This %s image is damaged or in a variant KSP cannot read. Choose another copy.", human(h.Format))
-		}
-		return fail(http.StatusBadRequest, msg)
+	h, status, msg := s.hashUpload(w, up, dihedral, "Choose an image to check")
+	if msg != "" {
+		return fail(status, msg)
 	}
 	res := &CheckResult{FileName: up.name, Format: h.Format, Width: h.Width, Height: h.Height, PDQ: h.PDQ.String(), Quality: h.Quality,
 		MD5: h.MD5, SHA256: h.SHA256, Dihedral: dihedral, Matches: []ksp.MatchHit{}}
@@ -244,6 +213,50 @@ func (s *Server) checkImage(w http.ResponseWriter, r *http.Request) error {
 	}
 	res.Matches = bank.Merge(results)
 	return s.checkPage(w, r, http.StatusOK, p, res)
+}
+
+// hashUpload hashes an uploaded image in memory (PDQ with its quality, MD5,
+// SHA-256) under the server's limits: the file's size (readUpload), its
+// dimensions (read from the header before decoding) and the decode memory
+// budget. On failure it returns the status and the message for the form's
+// image field (none when no file was chosen). The upload's bytes are dropped either way.
+func (s *Server) hashUpload(w http.ResponseWriter, up *upload, dihedral bool, none string) (filehash.Result, int, string) {
+	switch {
+	case up == nil || (up.err != nil && !up.tooLarge):
+		return filehash.Result{}, http.StatusBadRequest, "The upload could not be read. Choose the image and try again."
+	case up.tooLarge:
+		return filehash.Result{}, http.StatusRequestEntityTooLarge, "The file is larger than " + byteSize(s.cfg.MaxImageBytes) + ". Choose a smaller image."
+	case len(up.data) == 0:
+		return filehash.Result{}, http.StatusBadRequest, none
+	}
+	h, err := filehash.HashBytes(up.data, filehash.Options{MaxPixels: s.cfg.MaxPixels, Dihedral: dihedral, Memory: s.cfg.DecodeBudget})
+	up.data = nil
+	if errors.Is(err, filehash.ErrBusy) {
+		s.log.Warn("image refused: decode budget busy", "err", err, "format", h.Format, "width", h.Width, "height", h.Height)
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(s.cfg.DecodeBudget.Wait().Seconds())))))
+		return h, http.StatusServiceUnavailable, "KSP is busy opening other images. Wait a few seconds and try this one again."
+	}
+	if errors.Is(err, filehash.ErrOverBudget) {
+		return h, http.StatusRequestEntityTooLarge, fmt.Sprintf("The image is %d × %d pixels: opening it would take more memory than KSP allows for images. Use a smaller copy.", h.Width, h.Height)
+	}
+	if errors.Is(err, filehash.ErrTooManyPixels) {
+		mp := s.cfg.MaxPixels
+		if mp <= 0 {
+			mp = filehash.DefaultMaxPixels
+		}
+		return h, http.StatusRequestEntityTooLarge, fmt.Sprintf("The image is %d × %d pixels, more than %d megapixels: KSP does not open images that big. Use a smaller copy.", h.Width, h.Height, mp/1_000_000)
+	}
+	if err != nil {
+		return h, http.StatusBadRequest, "The image could not be read: " + err.Error()
+	}
+	if !h.IsImage {
+		msg := "This file is not an image KSP can read. Choose a JPEG, PNG, GIF, WebP, BMP or TIFF image."
+		if h.ImageError != nil {
+			msg = fmt.Sprintf("This %s image is damaged or in a variant KSP cannot read. Choose another copy.", human(h.Format))
+		}
+		return h, http.StatusBadRequest, msg
+	}
+	return h, http.StatusOK, ""
 }
 
 // byteSize writes a size for people: "32 MiB", "64 KiB".

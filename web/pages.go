@@ -21,6 +21,9 @@ func (s *Server) registerCore() {
 	s.registerAdmin()
 	s.registerStaff()
 	s.registerSignals()
+	s.registerEntities()
+	s.registerAudit()
+	s.registerLibrary()
 	s.registerIncidents()
 
 	s.Handle("/", Public, func(w http.ResponseWriter, r *http.Request) error {
@@ -61,6 +64,8 @@ type DashboardData struct {
 	RecoveryLeft int
 	SecondFactor bool
 	MustHave2FA  bool
+	// Todos is the to-dos panel (todos.go, dashboard_todos.html).
+	Todos template.HTML
 }
 
 // PanelView is a dashboard panel ready to render.
@@ -90,6 +95,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		if d.RecoveryLeft, err = s.store.RecoveryCodesLeft(r.Context(), u.ID); err != nil {
 			return err
 		}
+	}
+	if d.Todos, err = s.todos(r); err != nil {
+		return err
 	}
 	for _, p := range s.panels {
 		h, err := p.Render(r)

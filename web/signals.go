@@ -20,8 +20,10 @@ import (
 
 func (s *Server) registerSignals() {
 	s.Handle("GET /signals", SignedIn, s.signals)
+	s.Handle("GET /signals/export", SignedIn, s.exportSignals)
 	s.Handle("GET /signals/new", SignedIn, s.newSignalForm)
 	s.Handle("POST /signals", SignedIn, s.shareSignal)
+	s.registerShareImage()
 	s.registerNegatives()
 	s.Handle("GET /signals/{id}", SignedIn, s.signal)
 	s.Handle("POST /signals/{id}/feedback", SignedIn, s.signalFeedback)
@@ -31,6 +33,7 @@ func (s *Server) registerSignals() {
 	s.AddNav(NavItem{Label: "Signals", Path: "/signals", Show: SignedIn})
 	s.registerCheck()
 	s.AddPanel(Panel{Title: "New signals", Render: s.newSignalsPanel})
+	s.AddPanel(Panel{Title: "Your signals this month", Render: s.matchesPanel})
 }
 
 func init() {
@@ -124,7 +127,7 @@ var (
 		"manifesto":        "A perpetrator's statement of motives",
 	}
 	basisWords = map[string]string{
-		"designated_entity":   "Produced by or for an entity on a designation list the programme follows. Give the entity's ID below.",
+		"designated_entity":   "Produced by or for an entity on a designation list the programme follows. Name the entity below: its name, list reference number or ID.",
 		"perpetrator_content": "Produced by the perpetrator of an attack about that attack. Give the incident's ID below.",
 		"branded_publication": "Carries the branding of a terrorist organisation (magazines, posters, videos of its media offices).",
 		"other":               "Meets the programme's definition of terrorist content but none of the above. Give your reason below; staff review these first.",
@@ -282,66 +285,20 @@ func (s *Server) synced(r *http.Request) {
 	}
 }
 
-// ---- The list ----
-
-// SignalsData is the signals list's content.
-type SignalsData struct {
-	Signals  []*ksp.Signal
-	Pager    Pager
-	Filtered bool
-	CanShare bool
-	Filters  []Field
-}
-
-// signalFilter reads the list's filters; unknown values filter nothing.
-func signalFilter(q url.Values) (ksp.SignalFilter, url.Values) {
-	f := ksp.SignalFilter{Page: ksp.Page{Limit: 25, Cursor: q.Get("cursor")}}
-	kept := url.Values{}
-	pick := func(name string, allowed []string) *string {
-		v := q.Get(name)
-		if v == "" || !slices.Contains(allowed, v) {
-			return nil
-		}
-		kept.Set(name, v)
-		return &v
-	}
-	f.Type = pick("type", ksp.SignalTypes)
-	f.Label = pick("label", ksp.Labels)
-	f.Status = pick("status", []string{ksp.StatusActive, ksp.StatusDisputed, ksp.StatusRetracted})
-	return f, kept
-}
-
-func (s *Server) signals(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	f, kept := signalFilter(q)
-	list, next, err := s.store.FindSignals(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	p := &Page{Title: "Signals", Form: kept}
-	d := SignalsData{Signals: list, Filtered: len(kept) > 0, CanShare: mayShare(ksp.ActorFrom(r.Context()))}
-	d.Pager = pagerFor(r, next)
-	opts := func(all string, values []string) []string {
-		out := []string{"option=|" + all}
-		for _, v := range values {
-			out = append(out, "option="+v+"|"+human(v))
-		}
-		return out
-	}
-	d.Filters = []Field{
-		newField(p, "type", "Type", append([]string{"type=select"}, opts("Any type", ksp.SignalTypes)...)...),
-		newField(p, "label", "Label", append([]string{"type=select"}, opts("Any label", ksp.Labels)...)...),
-		newField(p, "status", "Status", append([]string{"type=select"}, opts("Any status", []string{ksp.StatusActive, ksp.StatusDisputed, ksp.StatusRetracted})...)...),
-	}
-	p.Data = d
-	return s.render(w, r, http.StatusOK, "signals.html", p)
-}
+// ---- The list: bank.go ----
 
 // ---- Sharing ----
 
 // NewSignalData is the share form's content.
 type NewSignalData struct {
 	Choices SignalChoices
+	// Entities are the entities the typed name may mean (see
+	// lookupShareEntity); EntityQuery is that name.
+	Entities    []EntityCandidate
+	EntityQuery string
+	// Image is what an uploaded image hashed to (shareimage.go).
+	Image   *ImageHashes
+	MaxSize string
 	// Incidents are the active incidents the sharer may see, offered for
 	// basis perpetrator_content.
 	Incidents []*ksp.Incident
@@ -349,7 +306,7 @@ type NewSignalData struct {
 
 var shareLabels = map[string]string{
 	"type": "Type", "value": "Value", "quality": "PDQ quality", "content_type": "Content type", "labels": "Labels",
-	"basis": "Basis", "entity_id": "Entity ID", "incident_id": "Incident ID", "basis_reason": "Reason", "severity": "Severity",
+	"basis": "Basis", "entity_id": "Entity", "incident_id": "Incident ID", "basis_reason": "Reason", "severity": "Severity",
 	"flags": "Flags", "distribution": "Who can see it", "audience": "Organisations", "tlp": "TLP", "policy_version": "Policy version",
 }
 
@@ -360,7 +317,9 @@ var shareMessages = map[[2]string]string{
 	{"labels", "required"}:            "Choose at least one label",
 	{"content_type", "required"}:      "Choose the content type",
 	{"basis", "required"}:             "Choose why this is in scope",
-	{"entity_id", "required"}:         "Enter the entity's ID: the basis is a designated entity",
+	{"entity_id", "required"}:         "Enter the entity's name, list reference number or ID: the basis is a designated entity",
+	{"entity_id", entityChoose}:       "Choose the entity you mean from the list below the field, then share again",
+	{"entity_id", entityNoMatch}:      "No entity has this name, list reference number or ID: try another spelling, or find it on the Entities page",
 	{"incident_id", "required"}:       "Enter the incident's ID: the basis is perpetrator content",
 	{"basis_reason", "required"}:      "Enter the reason this is in scope: the basis is other",
 	{"audience", "required"}:          "Choose at least one organisation to share with",
@@ -404,7 +363,7 @@ func shareErrors(f ksp.Fields) []FormError {
 	return out
 }
 
-func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
+func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p *Page, entities ...EntityCandidate) error {
 	a := ksp.ActorFrom(r.Context())
 	if !mayShare(a) {
 		s.errorPage(w, r, http.StatusForbidden, "Analysts share signals", "Sharing signals needs the analyst role. Ask an admin of your organisation.")
@@ -424,11 +383,12 @@ func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p
 		c.Audience = append(c.Audience, Choice{Value: o.ID, Label: o.Name, Hint: human(o.Kind)})
 	}
 	p.Title = "Share a signal"
+	img, _ := p.Data.(*ImageHashes)
 	p.Incidents = s.activeIncidents(r)
 	if p.Incidents == nil {
 		p.Incidents = []*ksp.Incident{}
 	}
-	p.Data = NewSignalData{Choices: c, Incidents: p.Incidents}
+	p.Data = NewSignalData{Choices: c, Incidents: p.Incidents, Entities: entities, EntityQuery: p.Form.Get("entity_query"), Image: img, MaxSize: byteSize(s.cfg.MaxImageBytes)}
 	return s.render(w, r, status, "signal_new.html", p)
 }
 
@@ -485,9 +445,19 @@ func (s *Server) shareSignal(w http.ResponseWriter, r *http.Request) error {
 	}
 	in, local := submissionFromForm(r.PostForm)
 	p := &Page{Form: r.PostForm}
+	entities, entityReason, err := s.lookupShareEntity(r, r.PostForm, &in)
+	if err != nil {
+		return err
+	}
+	if entityReason != "" {
+		local = append(local, ksp.FieldError{Field: "entity_id", Reason: entityReason})
+	}
 	if len(local) > 0 {
 		// Show every problem at once: the store's checks too.
 		c := in
+		if entityReason != "" {
+			c.EntityID = "" // a name, not yet an entity: judged above
+		}
 		var f ksp.Fields
 		c.Normalize(&f)
 		for _, e := range f {
@@ -496,7 +466,7 @@ func (s *Server) shareSignal(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		p.Errors = shareErrors(orderFields(local))
-		return s.shareForm(w, r, http.StatusBadRequest, p)
+		return s.shareForm(w, r, http.StatusBadRequest, p, entities...)
 	}
 	res, err := s.store.Submit(r.Context(), in)
 	if ke := (*ksp.Error)(nil); errors.As(err, &ke) && ke.Code == ksp.EINVALID {
@@ -566,6 +536,9 @@ type SignalData struct {
 	CanShare bool
 	Staff    bool
 	Choices  SignalChoices
+	// Matches is the "what this signal did" block (matchstats.go), empty
+	// for a viewer that may not see the counts.
+	Matches template.HTML
 }
 
 func (s *Server) signalPage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
@@ -594,6 +567,9 @@ func (s *Server) signalPage(w http.ResponseWriter, r *http.Request, status int, 
 			d.Audience = append(d.Audience, name)
 		}
 		slices.Sort(d.Audience)
+	}
+	if d.Matches, err = s.signalMatches(r, sig); err != nil {
+		return err
 	}
 	p.Title = human(sig.Type) + " signal"
 	p.Data = d

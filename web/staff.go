@@ -12,6 +12,8 @@ func (s *Server) registerStaff() {
 	s.Handle("GET /staff/applications/{id}", StaffOnly, s.application)
 	s.Handle("POST /staff/applications/{id}/approve", StaffOnly, s.approve)
 	s.Handle("POST /staff/applications/{id}/reject", StaffOnly, s.reject)
+	s.Handle("POST /staff/applications/{id}/checklist", StaffOnly, s.applicationChecklist)
+	s.Handle("POST /staff/applications/{id}/notes", StaffOnly, s.applicationNote)
 	s.Handle("GET /staff/orgs", StaffOnly, s.staffOrgs)
 	s.Handle("GET /staff/orgs/{id}/users", StaffOnly, s.staffOrgUsers)
 	s.AddNav(NavItem{Label: "Staff", Path: "/staff", Show: StaffOnly})
@@ -23,6 +25,10 @@ type StaffData struct {
 	Status   string
 	Pager    Pager
 	Statuses []string
+	// Reviews are the newest open review flags (signals of a delisted
+	// entity); ReviewsMore says there are older ones.
+	Reviews     []*ksp.SignalReview
+	ReviewsMore bool
 }
 
 func (s *Server) staff(w http.ResponseWriter, r *http.Request) error {
@@ -42,13 +48,21 @@ func (s *Server) staff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	reviews, more, err := s.openReviews(r)
+	if err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, "staff.html", &Page{Title: "Membership applications", Form: url.Values{"status": {status}},
-		Data: StaffData{Apps: apps, Status: status, Pager: pagerFor(r, next), Statuses: []string{ksp.AppPending, ksp.AppApproved, ksp.AppRejected, "all"}}})
+		Data: StaffData{Apps: apps, Status: status, Pager: pagerFor(r, next), Statuses: []string{ksp.AppPending, ksp.AppApproved, ksp.AppRejected, "all"},
+			Reviews: reviews, ReviewsMore: more}})
 }
 
 // ApplicationData is an application's page content.
 type ApplicationData struct {
-	App *ksp.Application
+	App   *ksp.Application
+	Notes []*ksp.ApplicationNote
+	// Checks is the checklist, each item with who ticked it.
+	Checks []Choice
 }
 
 func (s *Server) applicationPage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
@@ -56,8 +70,22 @@ func (s *Server) applicationPage(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
+	notes, err := s.store.FindApplicationNotes(r.Context(), a.ID)
+	if err != nil {
+		return err
+	}
 	p.Title = "Application from " + a.OrgName
-	p.Data = ApplicationData{App: a}
+	p.Data = ApplicationData{App: a, Notes: notes, Checks: checklistChoices(a)}
+	if p.Form == nil {
+		p.Form = url.Values{}
+	}
+	if _, posted := p.Form["checklist"]; !posted && p.Errors == nil {
+		for _, it := range ksp.ChecklistItems {
+			if a.Checklist[it] != nil {
+				p.Form.Add("checklist", it)
+			}
+		}
+	}
 	return s.render(w, r, status, "application.html", p)
 }
 
@@ -66,12 +94,19 @@ func (s *Server) application(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
-	ap, err := s.store.ApproveApplication(r.Context(), r.PathValue("id"))
-	if ksp.ErrorCode(err) == ksp.ECONFLICT {
+	d, ok := decisionForm(r)
+	if !ok {
+		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: []FormError{{"reason", "Enter the reason for your decision"}}})
+	}
+	ap, err := s.store.ApproveApplication(r.Context(), r.PathValue("id"), d)
+	switch ksp.ErrorCode(err) {
+	case "":
+	case ksp.EINVALID:
+		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: formErrors(err, map[string]string{"reason": "Reason for the decision", "checklist": "Checklist"}, "reason")})
+	case ksp.ECONFLICT:
 		s.flash(w, r, "warning", ksp.ErrorMessage(err))
 		return redirect(w, r, "/staff/applications/"+r.PathValue("id"))
-	}
-	if err != nil {
+	default:
 		return err
 	}
 	if link, err := s.sendInvitation(r, ap.Invitation, ap.Org.Name, "The KSP secretariat"); err != nil {
@@ -83,11 +118,15 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) reject(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.store.RejectApplication(r.Context(), r.PathValue("id"), r.PostFormValue("reason"))
+	d, ok := decisionForm(r)
+	if !ok {
+		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: []FormError{{"reason", "Enter the reason for your decision"}}})
+	}
+	a, err := s.store.RejectApplication(r.Context(), r.PathValue("id"), d)
 	switch ksp.ErrorCode(err) {
 	case "":
 	case ksp.EINVALID:
-		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: []FormError{{"reason", "Enter a reason for the applicant"}}})
+		return s.applicationPage(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: formErrors(err, map[string]string{"reason": "Reason for the decision", "checklist": "Checklist"}, "reason")})
 	case ksp.ECONFLICT:
 		s.flash(w, r, "warning", ksp.ErrorMessage(err))
 		return redirect(w, r, "/staff/applications/"+r.PathValue("id"))

@@ -368,10 +368,11 @@ func TestStaffVetting(t *testing.T) {
 	c.want(c.get("/staff"), 200, "Alpha", "Beta", "Gamma")
 	id := regexp.MustCompile(`href="/staff/applications/([0-9a-f-]{36})">Gamma`).FindStringSubmatch(c.body)[1]
 	c.want(c.get("/staff/applications/"+id), 200, "Approve", "Reject")
-	c.want(c.post("/staff/applications/"+id+"/reject", url.Values{"reason": {""}}), 400, "Enter a reason")
-	c.want(c.post("/staff/applications/"+id+"/approve", nil), 200, "Approved: Gamma is a member", "invitation was sent to cc@gamma.example")
+	c.want(c.post("/staff/applications/"+id+"/reject", url.Values{"reason": {""}}), 400, "Enter the reason")
+	c.want(c.post("/staff/applications/"+id+"/approve", nil), 400, "Enter the reason")
+	c.want(c.post("/staff/applications/"+id+"/approve", url.Values{"reason": {"Known research group"}}), 200, "Approved: Gamma is a member", "invitation was sent to cc@gamma.example")
 	h.mailLink("cc@gamma.example", "Your invitation to KSP")
-	c.want(c.post("/staff/applications/"+id+"/approve", nil), 200, "already approved")
+	c.want(c.post("/staff/applications/"+id+"/approve", url.Values{"reason": {"again"}}), 200, "already approved")
 	c.want(c.get("/staff?status=approved"), 200, "Gamma")
 	if strings.Contains(c.body, "Alpha") {
 		t.Fatal("filter ignored")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -37,6 +38,11 @@ type browser struct {
 	shots  string
 	pages  int
 	cancel func()
+	// axeSrc is axe-core's script, injected into each page by axe.
+	axeSrc                 string
+	axeRuns, axeViolations int
+	axeTime                time.Duration
+	axeSeen                map[[sha256.Size]byte]bool
 }
 
 func newBrowser(t *testing.T, base string) *browser {
@@ -47,6 +53,7 @@ func newBrowser(t *testing.T, base string) *browser {
 		}
 		t.Skipf("browser tests skipped: %s not found (apt-get install chromium; CI=true makes this a failure)", chromiumPath)
 	}
+	axeSrc := axeScript(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
@@ -55,7 +62,9 @@ func newBrowser(t *testing.T, base string) *browser {
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, tcancel := context.WithTimeout(ctx, 2*time.Minute)
+	// axe-core's two runs per page take most of a test's time on a busy
+	// machine; the limit only stops a hung browser.
+	ctx, tcancel := context.WithTimeout(ctx, 5*time.Minute)
 	shots := os.Getenv("KSP_SCREENSHOTS")
 	if shots == "" {
 		shots = filepath.Join("..", "..", "artifacts", "screenshots")
@@ -63,8 +72,11 @@ func newBrowser(t *testing.T, base string) *browser {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b := &browser{t: t, ctx: ctx, base: base, shots: shots, cancel: func() { tcancel(); cancel(); acancel() }}
+	b := &browser{t: t, ctx: ctx, base: base, shots: shots, axeSrc: axeSrc, cancel: func() { tcancel(); cancel(); acancel() }}
 	t.Cleanup(b.cancel)
+	t.Cleanup(func() {
+		t.Logf("axe-core %s: %d runs on %d page loads, %d violations, %v", axeVersion, b.axeRuns, b.pages, b.axeViolations, b.axeTime.Round(time.Millisecond))
+	})
 	b.do("start the browser", chromedp.EmulateViewport(1280, 800))
 	return b
 }
@@ -122,6 +134,7 @@ func (b *browser) checkPage() {
 	for _, p := range a11y.CheckHTML(doc) {
 		b.t.Errorf("accessibility of %s: %s", loc, p)
 	}
+	b.axe()
 }
 
 // fill types into form fields by id, then submits the form of the last
@@ -307,7 +320,8 @@ func TestBrowserApplyToAPIKey(t *testing.T) {
 	b.do("open the application", chromedp.Click(chromedp.CSS(`a[href^="/staff/applications/"]`)))
 	b.waitH1("Clipshare")
 	b.shot("staff-application")
-	b.submit(`form[action$="/approve"]`, "Clipshare")
+	b.fill(map[string]string{"f-reason": "A known video platform"}, []string{"f-reason"})
+	b.press(`form[action$="/approve"] button:not([formaction])`, "Clipshare")
 	if txt := eval[string](b, `document.querySelector(".notice").textContent`); !strings.Contains(txt, "invitation was sent to ada@clipshare.example") {
 		t.Fatalf("notice %q", txt)
 	}

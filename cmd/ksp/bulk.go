@@ -243,15 +243,8 @@ func (m *Main) exportCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	n := 0
-	err = db.ExportSignals(ksp.NewContext(ctx, a), sinceT, func(s *ksp.Signal, d ksp.Distribution, own *ksp.Submission) error {
-		n++
-		return w.Write(signalio.Record(s, d, own))
-	})
+	n, err := signalio.Export(ksp.NewContext(ctx, a), db, w, sinceT)
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := w.Close(); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stderr, "exported %d signals\n", n)

@@ -49,6 +49,11 @@ func seedBank(t *testing.T, path string) *storetest.Fixture {
 		}
 		return res.Signal
 	}
+	// Entity links name an entity that exists (the store checks).
+	linked := &ksp.Entity{Kind: ksp.EntityGroup, Name: "Seeded Group"}
+	if err := db.CreateEntity(storetest.Staff(), linked); err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	for oi, o := range orgs {
 		for _, d := range []ksp.Distribution{ksp.DistOwner, ksp.DistAudience, ksp.DistMembers} {
@@ -67,7 +72,7 @@ func seedBank(t *testing.T, path string) *storetest.Fixture {
 				in.Quality, in.Severity, in.Labels = &q, ksp.Severities[n%4], []string{ksp.Labels[n%8], ksp.Labels[(n+3)%8]}
 				switch n % 4 {
 				case 0:
-					in.Basis, in.EntityID, in.Flags = "designated_entity", ksp.NewID(), []string{"official"}
+					in.Basis, in.EntityID, in.Flags = "designated_entity", linked.ID, []string{"official"}
 				case 1:
 					in.Basis, in.IncidentID, in.Flags = "perpetrator_content", ksp.NewID(), []string{"graphic", "context_sensitive"}
 				case 2:

@@ -51,6 +51,11 @@ func (m *Main) importUNSC(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "added=%d updated=%d delisted=%d unchanged=%d\n", counts.Added, counts.Updated, counts.Delisted, counts.Unchanged)
+	fmt.Fprintf(m.Stdout, "added=%d updated=%d delisted=%d unchanged=%d", counts.Added, counts.Updated, counts.Delisted, counts.Unchanged)
+	if counts.Flagged > 0 {
+		// Signals attributed to a delisted entity, now in staff's queue.
+		fmt.Fprintf(m.Stdout, " flagged=%d", counts.Flagged)
+	}
+	fmt.Fprintln(m.Stdout)
 	return nil
 }

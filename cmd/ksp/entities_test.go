@@ -34,7 +34,7 @@ func TestImportUNSC(t *testing.T) {
 		{"missing file", []string{filepath.Join(dir, "nope.xml")}, 1, "", "no such file"},
 		{"no file", nil, 2, "", "name exactly one file"},
 		{"2017 with --force", []string{"--force", y2017}, 0, "added=0 updated=868 delisted=156 unchanged=153\n", ""},
-		{"json", []string{"--json", y2017}, 0, `{"added":0,"updated":0,"delisted":0,"unchanged":1021}` + "\n", ""},
+		{"json", []string{"--json", y2017}, 0, `{"added":0,"updated":0,"delisted":0,"unchanged":1021,"flagged":0}` + "\n", ""},
 	}
 	for _, s := range steps {
 		code, out, errs := run(t, env, "", append([]string{"import", "unsc"}, s.args...)...)

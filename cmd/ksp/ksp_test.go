@@ -15,6 +15,9 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/demo"
 )
 
 type syncBuf struct {
@@ -117,7 +120,9 @@ func TestServeDemo(t *testing.T) {
 	}
 	get := func(key, path string) (int, map[string]any) {
 		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
-		req.Header.Set("Authorization", "Bearer "+key)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -167,6 +172,23 @@ func TestServeDemo(t *testing.T) {
 	}
 	if code, l := get(keyLine.FindStringSubmatch(lines2[0])[1], "/api/v1/incidents"); code != 200 || len(l["items"].([]any)) != 2 {
 		t.Fatalf("incidents after restart: %d %v", code, l)
+	}
+	// The demo library, seeded once, and its public part open to anyone.
+	demoLib, err := demo.LibraryResources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := 0
+	for _, r := range demoLib {
+		if r.Distribution == ksp.DistPublic {
+			public++
+		}
+	}
+	if code, list := get(newKey, "/api/v1/resources?limit=1000"); code != 200 || len(list["items"].([]any)) != len(demoLib) {
+		t.Errorf("demo library after restart: %d, %d resources, want %d", code, len(list["items"].([]any)), len(demoLib))
+	}
+	if code, list := get("", "/api/v1/resources?limit=1000"); code != 200 || len(list["items"].([]any)) != public {
+		t.Errorf("public demo library: %d, %v, want %d resources", code, list, public)
 	}
 	stop2()
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,14 @@ func CheckHTML(page string) []string {
 		if n.Type == html.ElementNode {
 			if id := attr(n, "id"); id != "" {
 				ids[id]++
+			}
+			// A table that scrolls sideways on a phone must be reachable by
+			// keyboard to be scrolled (WCAG 2.1.1; axe's
+			// scrollable-region-focusable), and say what it holds when
+			// focused.
+			if slices.Contains(strings.Fields(attr(n, "class")), "table-wrap") &&
+				(attr(n, "tabindex") != "0" || attr(n, "role") != "region" || attr(n, "aria-labelledby")+attr(n, "aria-label") == "") {
+				add(`<div class="table-wrap"> needs role="region", tabindex="0" and aria-labelledby (its caption's id) so that it can be scrolled by keyboard`)
 			}
 			switch n.DataAtom {
 			case atom.Html:

@@ -74,6 +74,7 @@ func TestCheckHTML(t *testing.T) {
 		`<svg role="img" aria-label="A chart"><path d="M0 0h1"/></svg>`,
 		`<svg role="img"><title>A chart</title><path d="M0 0h1"/></svg>`,
 		`<svg aria-hidden="true"><path d="M0 0h1"/></svg>`,
+		`<div class="table-wrap" role="region" tabindex="0" aria-labelledby="c"><table><caption id="c">C</caption><tr><th>H</th></tr></table></div>`,
 	}
 	for _, body := range ok {
 		if p := CheckHTML(strings.Replace(page, "%s", body, 1)); len(p) != 0 {
@@ -95,6 +96,9 @@ func TestCheckHTML(t *testing.T) {
 		{`<svg><path d="M0 0h1"/></svg>`, "<svg> needs"},
 		{`<svg role="img"><title> </title></svg>`, "<svg> needs"},
 		{`<svg aria-label="A chart"></svg>`, "<svg> needs"},
+		{`<div class="table-wrap"><table><tr><th>H</th></tr></table></div>`, "table-wrap"},
+		{`<div class="x table-wrap" role="region" aria-label="T"><table><tr><th>H</th></tr></table></div>`, "tabindex"},
+		{`<div class="table-wrap" tabindex="0" role="region"><table><tr><th>H</th></tr></table></div>`, "aria-labelledby"},
 	}
 	for _, tt := range bad {
 		p := CheckHTML(strings.Replace(page, "%s", tt.body, 1))

@@ -10,15 +10,19 @@ import (
 	"github.com/kspplatform/ksp"
 )
 
-const appCols = `a.id, a.org_name, a.kind, a.size, a.website, a.domains, a.contact_name, a.contact_email, a.motivation, a.status, a.reason, a.org_id, a.created_at, a.decided_at`
+const appCols = `a.id, a.org_name, a.kind, a.size, a.website, a.domains, a.contact_name, a.contact_email, a.motivation, a.status, a.reason, a.org_id, a.created_at, a.decided_at, a.checklist, a.decision_reason`
 
 func scanApp(sc interface{ Scan(...any) error }) (*ksp.Application, error) {
 	var a ksp.Application
 	var domains string
 	var created int64
 	var decided sql.NullInt64
-	if err := sc.Scan(&a.ID, &a.OrgName, &a.Kind, &a.Size, &a.Website, &domains, &a.ContactName, &a.ContactEmail, &a.Motivation, &a.Status, &a.Reason, &a.OrgID, &created, &decided); err != nil {
+	var checklist string
+	if err := sc.Scan(&a.ID, &a.OrgName, &a.Kind, &a.Size, &a.Website, &domains, &a.ContactName, &a.ContactEmail, &a.Motivation, &a.Status, &a.Reason, &a.OrgID, &created, &decided, &checklist, &a.DecisionReason); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(checklist), &a.Checklist); err != nil {
+		return nil, fmt.Errorf("application %s: checklist: %w", a.ID, err)
 	}
 	if err := json.Unmarshal([]byte(domains), &a.Domains); err != nil {
 		return nil, fmt.Errorf("application %s: domains: %w", a.ID, err)
@@ -111,19 +115,27 @@ func (db *DB) FindApplications(ctx context.Context, f ksp.ApplicationFilter) ([]
 }
 
 // ApproveApplication creates the org (with its domains, unverified), its
-// first admin as an invited user, and returns the invitation.
-func (db *DB) ApproveApplication(ctx context.Context, id string) (*ksp.Approval, error) {
+// first admin as an invited user, and returns the invitation. The decision's
+// reason and the checklist as it stands are recorded in the audit.
+func (db *DB) ApproveApplication(ctx context.Context, id string, d ksp.Decision) (*ksp.Approval, error) {
 	if _, err := requireStaff(ctx); err != nil {
 		return nil, err
 	}
+	reason, err := checkDecision(&d, false)
+	if err != nil {
+		return nil, err
+	}
 	var out ksp.Approval
-	err := db.write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *Tx) error {
 		a, err := db.findApp(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if a.Status != ksp.AppPending {
 			return ksp.Errorf(ksp.ECONFLICT, "application is already %s", a.Status)
+		}
+		if err := tx.tickChecklist(a, d.Checklist); err != nil {
+			return err
 		}
 		o := &ksp.Org{Name: a.OrgName, Kind: a.Kind, Size: a.Size, Website: a.Website}
 		for _, d := range a.Domains {
@@ -136,12 +148,12 @@ func (db *DB) ApproveApplication(ctx context.Context, id string) (*ksp.Approval,
 		if err != nil {
 			return err
 		}
-		a.Status, a.OrgID = ksp.AppApproved, o.ID
+		a.Status, a.OrgID, a.DecisionReason = ksp.AppApproved, o.ID, reason
 		a.Decided = &tx.now
-		if _, err := tx.exec(`UPDATE applications SET status = ?, org_id = ?, decided_at = ? WHERE id = ?`, a.Status, a.OrgID, micros(tx.now), id); err != nil {
+		if _, err := tx.exec(`UPDATE applications SET status = ?, org_id = ?, decided_at = ?, decision_reason = ? WHERE id = ?`, a.Status, a.OrgID, micros(tx.now), reason, id); err != nil {
 			return fmt.Errorf("approve application: %w", err)
 		}
-		if err := tx.audit("application.approve", "application:"+id, o.ID, nil); err != nil {
+		if err := tx.audit("application.approve", "application:"+id, o.ID, decisionDetails(a)); err != nil {
 			return err
 		}
 		out = ksp.Approval{Application: a, Org: o, Admin: u, Invitation: inv}
@@ -153,17 +165,18 @@ func (db *DB) ApproveApplication(ctx context.Context, id string) (*ksp.Approval,
 	return &out, nil
 }
 
-// RejectApplication closes an application with a reason.
-func (db *DB) RejectApplication(ctx context.Context, id, reason string) (*ksp.Application, error) {
+// RejectApplication closes an application with a reason, which the
+// applicant is sent and the audit records with the checklist.
+func (db *DB) RejectApplication(ctx context.Context, id string, d ksp.Decision) (*ksp.Application, error) {
 	if _, err := requireStaff(ctx); err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" || len(reason) > 10000 {
-		return nil, &ksp.Error{Code: ksp.EINVALID, Message: "give the applicant a reason", Fields: []ksp.FieldError{{Field: "reason", Reason: "required, at most 10000 characters"}}}
+	reason, err := checkDecision(&d, true)
+	if err != nil {
+		return nil, err
 	}
 	var out *ksp.Application
-	err := db.write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *Tx) error {
 		a, err := db.findApp(ctx, tx, id)
 		if err != nil {
 			return err
@@ -171,12 +184,15 @@ func (db *DB) RejectApplication(ctx context.Context, id, reason string) (*ksp.Ap
 		if a.Status != ksp.AppPending {
 			return ksp.Errorf(ksp.ECONFLICT, "application is already %s", a.Status)
 		}
-		a.Status, a.Reason, a.Decided = ksp.AppRejected, reason, &tx.now
-		if _, err := tx.exec(`UPDATE applications SET status = ?, reason = ?, decided_at = ? WHERE id = ?`, a.Status, a.Reason, micros(tx.now), id); err != nil {
+		if err := tx.tickChecklist(a, d.Checklist); err != nil {
+			return err
+		}
+		a.Status, a.Reason, a.DecisionReason, a.Decided = ksp.AppRejected, reason, reason, &tx.now
+		if _, err := tx.exec(`UPDATE applications SET status = ?, reason = ?, decision_reason = ?, decided_at = ? WHERE id = ?`, a.Status, a.Reason, reason, micros(tx.now), id); err != nil {
 			return fmt.Errorf("reject application: %w", err)
 		}
 		out = a
-		return tx.audit("application.reject", "application:"+id, "", map[string]any{"reason": reason})
+		return tx.audit("application.reject", "application:"+id, "", decisionDetails(a))
 	})
 	return out, err
 }

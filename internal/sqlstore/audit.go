@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/kspplatform/ksp"
 )
@@ -49,6 +50,31 @@ func (db *DB) FindAuditEvents(ctx context.Context, f ksp.AuditFilter) ([]*ksp.Au
 	if f.Action != nil {
 		where += " AND e.action = ?"
 		args = append(args, *f.Action)
+	}
+	if f.Actor != nil {
+		where += " AND e.actor = ?"
+		args = append(args, *f.Actor)
+	}
+	var fe ksp.Fields
+	for _, b := range []struct {
+		field string
+		day   *string
+		op    string
+		days  int
+	}{{"from", f.From, ">=", 0}, {"to", f.To, "<", 1}} {
+		if b.day == nil {
+			continue
+		}
+		d, err := time.Parse("2006-01-02", *b.day)
+		if err != nil {
+			fe.Add(b.field, "a day as YYYY-MM-DD")
+			continue
+		}
+		where += " AND e.time " + b.op + " ?"
+		args = append(args, micros(d.AddDate(0, 0, b.days)))
+	}
+	if err := fe.Err(); err != nil {
+		return nil, "", err
 	}
 	p := f.Page.Normalize()
 	if p.Cursor != "" {

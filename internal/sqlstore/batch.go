@@ -105,19 +105,25 @@ func (db *DB) SubmitBatchWith(ctx context.Context, next func() (int, *ksp.Submis
 		var rejected []ksp.FieldError
 		err := db.writeConn(ctx, conn, func(conn *sql.Conn, tx *Tx) error {
 			created, merged, unchanged, rejected = 0, 0, 0, nil
-			fast, slow, unch, rej, err := tx.classify(a.OrgID, batch)
+			// Entity references resolve inside the transaction, with one
+			// lookup for the batch; a record naming no entity is rejected.
+			recs, noEntity, err := tx.resolveBatchEntities(batch)
 			if err != nil {
 				return err
 			}
-			unchanged, rejected = unch, rej
+			fast, slow, unch, rej, err := tx.classify(a.OrgID, recs)
+			if err != nil {
+				return err
+			}
+			unchanged, rejected = unch, append(noEntity, rej...)
 			if len(fast)+len(slow) == 0 {
 				return nil
 			}
 			var first int64
-			if err := tx.queryRow(`UPDATE counters SET value = value + ? WHERE name = 'changes' RETURNING value`, len(batch)).Scan(&first); err != nil {
+			if err := tx.queryRow(`UPDATE counters SET value = value + ? WHERE name = 'changes' RETURNING value`, len(recs)).Scan(&first); err != nil {
 				return fmt.Errorf("reserve change sequence: %w", err)
 			}
-			first -= int64(len(batch))
+			first -= int64(len(recs))
 			for i := range fast {
 				fast[i].ChangeSeq += first
 			}
@@ -128,7 +134,7 @@ func (db *DB) SubmitBatchWith(ctx context.Context, next func() (int, *ksp.Submis
 				created += len(fast)
 			}
 			for _, i := range slow {
-				r := batch[i]
+				r := recs[i]
 				c, u, _, _, err := tx.submitOne(a, r.in, submitOpts{seq: first + int64(i) + 1, bulk: true})
 				var ke *ksp.Error
 				switch {

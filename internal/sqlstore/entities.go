@@ -223,6 +223,7 @@ func (db *DB) UpdateEntity(ctx context.Context, id string, upd ksp.EntityUpdate)
 		if err != nil {
 			return err
 		}
+		before := e.Lists
 		var changed []string
 		if upd.Name != nil {
 			e.Name, changed = *upd.Name, append(changed, "name")
@@ -250,13 +251,18 @@ func (db *DB) UpdateEntity(ctx context.Context, id string, upd ksp.EntityUpdate)
 		if err := tx.updateEntityRow(e); err != nil {
 			return err
 		}
+		flagged := 0
 		if upd.Lists != nil {
 			if err := tx.replaceListings(e); err != nil {
 				return err
 			}
+			// A listing this edit ends flags the entity's signals.
+			if flagged, err = tx.flagEditedListings(e, before); err != nil {
+				return err
+			}
 		}
 		out = e
-		return tx.audit("entity.update", "entity:"+e.ID, "", map[string]any{"fields": changed})
+		return tx.audit("entity.update", "entity:"+e.ID, "", map[string]any{"fields": changed, "flagged": flagged})
 	})
 	if err != nil {
 		return nil, err

@@ -101,6 +101,7 @@ func (tx *Tx) importUNSC(l *unsc.List, force bool, counts *ksp.ImportCounts) err
 		}
 		counts.Updated++
 	}
+	var delisted []delisting
 	for _, key := range slices.Sorted(maps.Keys(existing)) {
 		old := existing[key]
 		if inFile[key] || old.listing.DelistedOn != "" {
@@ -111,6 +112,16 @@ func (tx *Tx) importUNSC(l *unsc.List, force bool, counts *ksp.ImportCounts) err
 			return fmt.Errorf("import unsc: delist %s: %w", key, err)
 		}
 		counts.Delisted++
+		delisted = append(delisted, delisting{old.e.ID, ksp.ListUN, old.listing.ReferenceNumber, day})
+	}
+	// The signals of the delisted entities are flagged for review, in
+	// this transaction.
+	if len(delisted) > 0 {
+		n, err := tx.flagDelisted(delisted)
+		if err != nil {
+			return fmt.Errorf("import unsc: %w", err)
+		}
+		counts.Flagged = n
 	}
 	if _, err := tx.exec(`DELETE FROM list_imports WHERE source = ?`, "unsc"); err != nil {
 		return fmt.Errorf("import unsc: %w", err)
@@ -120,7 +131,7 @@ func (tx *Tx) importUNSC(l *unsc.List, force bool, counts *ksp.ImportCounts) err
 	}
 	return tx.audit("entity.import", "list:"+ksp.ListUN, "", map[string]any{
 		"source": "unsc", "generated": ksp.FormatTime(l.Generated), "force": force,
-		"added": counts.Added, "updated": counts.Updated, "delisted": counts.Delisted, "unchanged": counts.Unchanged,
+		"added": counts.Added, "updated": counts.Updated, "delisted": counts.Delisted, "unchanged": counts.Unchanged, "flagged": counts.Flagged,
 	})
 }
 

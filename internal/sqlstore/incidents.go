@@ -375,9 +375,9 @@ func (db *DB) ActivateIncident(ctx context.Context, id string, in ksp.ActivateIn
 	})
 }
 
-// authorName is how a timeline entry names its author: the staff user's
+// incidentAuthor is how a timeline entry names its author: the staff user's
 // name, or the actor's audit name for the CLI and the server.
-func (tx *Tx) authorName(a *ksp.Actor) (string, error) {
+func (tx *Tx) incidentAuthor(a *ksp.Actor) (string, error) {
 	if a.UserID == "" {
 		return a.AuditName(), nil
 	}
@@ -404,7 +404,7 @@ func (db *DB) AddIncidentUpdate(ctx context.Context, id string, in ksp.IncidentU
 		if i.Status == ksp.IncidentClosed {
 			return ksp.Errorf(ksp.ECONFLICT, "the incident is closed")
 		}
-		author, err := tx.authorName(a)
+		author, err := tx.incidentAuthor(a)
 		if err != nil {
 			return err
 		}

@@ -28,6 +28,9 @@ func (db *DB) FindSignals(ctx context.Context, f ksp.SignalFilter) ([]*ksp.Signa
 		return nil, "", err
 	}
 	page := f.Page.Normalize()
+	if f.Sort != "" {
+		return db.findSorted(ctx, a, v, f, page)
+	}
 	cursor := ""
 	if page.Cursor != "" {
 		c, err := decodeCursor(page.Cursor)
@@ -140,6 +143,10 @@ func (db *DB) positions(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter, c
 			c = append(c, alias+".updated_at >= ?")
 			args = append(args, micros(*f.Since))
 		}
+		if f.Own {
+			c = append(c, alias+".org_id = ?", alias+".retracted_at IS NULL")
+			args = append(args, v.OrgID)
+		}
 		return strings.Join(c, " AND "), args
 	}
 	c1, args := conds("s")
@@ -172,6 +179,16 @@ func (db *DB) positions(ctx context.Context, v ksp.Viewer, f ksp.SignalFilter, c
 			where = append(where, "EXISTS (SELECT 1 FROM signals sig WHERE sig.id = s.signal_id AND sig.type = ?)")
 		}
 		args = append(args, *f.Type)
+	}
+	sc, sargs, err := db.searchCond(f.Query)
+	if err != nil {
+		return nil, err
+	}
+	if sc != "" {
+		// The search's few signals by the (type, value) index, then their
+		// submissions sorted, as for a rare type.
+		where = append(where, "s.signal_id IN (SELECT sig.id FROM signals sig WHERE "+sc+")")
+		args = append(args, sargs...)
 	}
 	if f.Status != nil && *f.Status != ksp.StatusActive {
 		// Only signals whose status some viewer sees other than active

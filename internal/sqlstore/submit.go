@@ -161,6 +161,9 @@ func (db *DB) Submit(ctx context.Context, in ksp.SubmissionInput) (*ksp.SubmitRe
 		if err := tx.checkAudience(in.Audience); err != nil {
 			return err
 		}
+		if err := tx.resolveEntity(&in); err != nil {
+			return err
+		}
 		created, unchanged, id, newSignal, err := tx.submitOne(a, &in, submitOpts{})
 		if err != nil {
 			return err
