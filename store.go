@@ -20,6 +20,7 @@ type Store interface {
 	EntityService
 	MatchStatsService
 	ResourceService
+	SearchService
 	IncidentService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error

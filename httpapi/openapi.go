@@ -67,6 +67,7 @@ var queryEnums = map[string]map[string][]string{
 	"GET /api/v1/signals":      {"type": ksp.SignalTypes, "label": ksp.Labels, "status": ksp.SignalStatuses, "sort": signalSorts()},
 	"GET /api/v1/applications": {"status": appStatuses},
 	"GET /api/v1/resources":    {"kind": strs(ksp.ResourceKinds)},
+	"GET /api/v1/search":       {"type": ksp.SearchTypes, "kind": strs(ksp.ResourceKinds)},
 }
 
 // signalSorts are the list's sorts: each figure ascending, or descending

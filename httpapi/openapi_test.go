@@ -222,7 +222,11 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 	}
 	query := func(path, key, param string) func(t *testing.T, v string) resp {
 		return func(t *testing.T, v string) resp {
-			return e.do("GET", path+"?"+param+"="+url.QueryEscape(v), e.keys[key], nil)
+			sep := "?"
+			if strings.HasSuffix(path, "&") {
+				sep = ""
+			}
+			return e.do("GET", path+sep+param+"="+url.QueryEscape(v), e.keys[key], nil)
 		}
 	}
 	newResource := func(edit func(v string, m map[string]any)) func(t *testing.T, v string) resp {
@@ -327,6 +331,8 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 		{"GET /api/v1/signals?sort", "sort", query("/api/v1/signals", "viewer", "sort")},
 		{"GET /api/v1/applications?status", "status", query("/api/v1/applications", "staff", "status")},
 		{"GET /api/v1/resources?kind", "kind", query("/api/v1/resources", "viewer", "kind")},
+		{"GET /api/v1/search?type", "type", query("/api/v1/search?q=x&", "viewer", "type")},
+		{"GET /api/v1/search?kind", "kind", query("/api/v1/search?q=x&", "viewer", "kind")},
 		{"ResourceInput.kind", "kind", newResource(func(v string, m map[string]any) { m["kind"] = v })},
 		{"ResourceInput.distribution", "distribution", newResource(func(v string, m map[string]any) {
 			m["distribution"], m["tlp"] = v, "CLEAR"

@@ -42,7 +42,7 @@ func (s *Server) newResourcesPanel(r *http.Request) (template.HTML, error) {
 }
 
 func init() {
-	funcs["kindWords"] = func(k ksp.ResourceKind) string { return human(string(k)) }
+	funcs["resourceKind"] = func(k ksp.ResourceKind) string { return human(string(k)) }
 	funcs["kindPlural"] = kindPlural
 	funcs["jurisdictionWords"] = jurisdictionWords
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"html/template"
 	"net/http"
-	"strings"
 
 	"github.com/kspplatform/ksp"
 )
@@ -41,19 +40,6 @@ type HomeData struct {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "home.html", &Page{Title: "Knowledge-sharing against terrorist use of the internet",
 		Data: HomeData{Library: s.HasPage("/library"), Transparency: s.HasPage("/transparency"), TLPs: ksp.TLPs}})
-}
-
-// SearchData is the search page's content.
-type SearchData struct {
-	Query string
-}
-
-// search is the header's search box. Search itself arrives with the
-// library; until then the page says so instead of pretending.
-func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	p := &Page{Title: "Search", Data: SearchData{Query: q}, Search: q}
-	return s.render(w, r, http.StatusOK, "search.html", p)
 }
 
 // DashboardData is the dashboard's content.
