@@ -22,6 +22,7 @@ type Store interface {
 	ResourceService
 	SearchService
 	AlertService
+	IncidentService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

@@ -42,6 +42,6 @@ func TestSignalsSearchSort(t *testing.T) {
 	if len(asc) != 3 || asc[0] != storetest.PDQValue(0) || desc[0] != storetest.PDQValue(2) {
 		t.Fatalf("sorts: %v / %v", asc, desc)
 	}
-	wantError(t, e.do("GET", "/api/v1/signals?sort=matches", e.keys["admin"], nil), 400, "invalid", "sort")
+	wantError(t, e.do("GET", "/api/v1/signals?sort=most", e.keys["admin"], nil), 400, "invalid", "sort")
 	wantError(t, e.do("GET", "/api/v1/signals?q=a%20b", e.keys["admin"], nil), 400, "invalid", "q")
 }

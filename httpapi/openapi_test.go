@@ -176,6 +176,14 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 	fx := e.fx
 	n := 1000
 	next := func() int { n++; return n }
+	// An incident_id must name an incident the submitter may see.
+	incident := &ksp.Incident{Type: ksp.IncidentTypeIncident, Title: "Enum Test Incident"}
+	if err := fx.DB.CreateIncident(storetest.Staff(), incident); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.DB.ActivateIncident(storetest.Staff(), incident.ID, ksp.ActivateIncidentInput{Emergency: true}); err != nil {
+		t.Fatal(err)
+	}
 	// sample is a well-formed value of a signal type (any 64 hex digits
 	// for a type the server does not know).
 	sample := func(typ string, n int) string {
@@ -264,7 +272,7 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 		{"SubmissionInput.content_type", "content_type", submit(func(v string, m map[string]any) { m["content_type"] = v })},
 		{"SubmissionInput.labels", "labels", submit(func(v string, m map[string]any) { m["labels"] = []string{v} })},
 		{"SubmissionInput.basis", "basis", submit(func(v string, m map[string]any) {
-			m["basis"], m["entity_id"], m["incident_id"], m["basis_reason"] = v, linked.ID, ksp.NewID(), "enum test"
+			m["basis"], m["entity_id"], m["incident_id"], m["basis_reason"] = v, linked.ID, incident.ID, "enum test"
 		})},
 		{"SubmissionInput.severity", "severity", submit(func(v string, m map[string]any) { m["severity"] = v })},
 		{"SubmissionInput.flags", "flags", submit(func(v string, m map[string]any) { m["flags"] = []string{v} })},
@@ -345,6 +353,16 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 			}
 			body := map[string]any{"action": v, "reason": "enum test"}
 			return e.do("POST", "/api/v1/alerts/"+r.json(t)["id"].(string)+"/response", e.keys["admin"], body)
+		}},
+		{"IncidentInput.distribution", "distribution", func(t *testing.T, v string) resp {
+			body := map[string]any{"type": "incident", "title": "Enum test", "distribution": v, "tlp": "CLEAR"}
+			if v == string(ksp.DistAudience) {
+				body["audience"] = []string{fx.Startup.ID}
+			}
+			return e.do("POST", "/api/v1/incidents", e.keys["staff"], body)
+		}},
+		{"IncidentInput.tlp", "tlp", func(t *testing.T, v string) resp {
+			return e.do("POST", "/api/v1/incidents", e.keys["staff"], map[string]any{"type": "incident", "title": "Enum test", "distribution": "owner", "tlp": v})
 		}},
 		{"GET /api/v1/signals?type", "type", query("/api/v1/signals", "viewer", "type")},
 		{"GET /api/v1/signals?label", "label", query("/api/v1/signals", "viewer", "label")},

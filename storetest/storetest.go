@@ -104,6 +104,11 @@ func Run(t *testing.T, open Opener) {
 		{"AlertEscalation", testAlertEscalation},
 		{"AlertVisibility", testAlertVisibility},
 		{"AlertBadInput", testAlertBadInput},
+		{"IncidentActivation", testIncidentActivation},
+		{"IncidentVisibility", testIncidentVisibility},
+		{"IncidentInput", testIncidentInput},
+		{"IncidentClose", testIncidentClose},
+		{"IncidentLinks", testIncidentLinks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -87,7 +87,7 @@ func TestSignalsSearchSort(t *testing.T) {
 		t.Fatalf("-first_seen: positions %d, %d", i0, i2)
 	}
 	// Bad input is named on the page.
-	c.want(c.get("/signals?sort=matches"), 400, "Sort by: must be one of")
+	c.want(c.get("/signals?sort=most"), 400, "Sort by: must be one of")
 	c.want(c.get("/signals?q=ftp://x"), 400, "Search: URLs in the bank are http or https")
 	// A search and a sort together.
 	c.want(c.get("/signals?q=example.test&sort=-confidence"), 200, "final-part")

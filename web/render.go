@@ -27,6 +27,9 @@ type Page struct {
 	Errors []FormError
 	// Notices are banners shown above the content.
 	Notices []Notice
+	// Incidents are the active incidents the viewer may see, shown as a
+	// banner on every page (render fills them in unless a handler did).
+	Incidents []*ksp.Incident
 
 	User   *ksp.User
 	Actor  *ksp.Actor
@@ -274,6 +277,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			}
 			p.Org = o
 		}
+	}
+	if p.Incidents == nil && p.Actor != nil {
+		p.Incidents = s.activeIncidents(r)
 	}
 	for _, it := range s.nav {
 		if s.visible(it.Show, p.Actor) {

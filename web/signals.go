@@ -299,6 +299,9 @@ type NewSignalData struct {
 	// Image is what an uploaded image hashed to (shareimage.go).
 	Image   *ImageHashes
 	MaxSize string
+	// Incidents are the active incidents the sharer may see, offered for
+	// basis perpetrator_content.
+	Incidents []*ksp.Incident
 }
 
 var shareLabels = map[string]string{
@@ -381,7 +384,11 @@ func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p
 	}
 	p.Title = "Share a signal"
 	img, _ := p.Data.(*ImageHashes)
-	p.Data = NewSignalData{Choices: c, Entities: entities, EntityQuery: p.Form.Get("entity_query"), Image: img, MaxSize: byteSize(s.cfg.MaxImageBytes)}
+	p.Incidents = s.activeIncidents(r)
+	if p.Incidents == nil {
+		p.Incidents = []*ksp.Incident{}
+	}
+	p.Data = NewSignalData{Choices: c, Incidents: p.Incidents, Entities: entities, EntityQuery: p.Form.Get("entity_query"), Image: img, MaxSize: byteSize(s.cfg.MaxImageBytes)}
 	return s.render(w, r, status, "signal_new.html", p)
 }
 

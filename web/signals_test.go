@@ -288,7 +288,14 @@ func TestSignalURLShownAsText(t *testing.T) {
 	h, _ := bankHarness(t, Config{})
 	m := seedMembers(h)
 	u := "https://video.example/watch?v=attack"
-	sig := h.submit(m.a, ksp.SubmissionInput{Type: "url", Value: u, ContentType: "url", Labels: []string{"attack_content"}, Basis: "perpetrator_content", IncidentID: ksp.NewID(), Severity: "crisis"})
+	inc := &ksp.Incident{Type: ksp.IncidentTypeContentIncident, Title: "Attack"}
+	if err := h.db.CreateIncident(h.sys, inc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.db.ActivateIncident(h.sys, inc.ID, ksp.ActivateIncidentInput{Emergency: true}); err != nil {
+		t.Fatal(err)
+	}
+	sig := h.submit(m.a, ksp.SubmissionInput{Type: "url", Value: u, ContentType: "url", Labels: []string{"attack_content"}, Basis: "perpetrator_content", IncidentID: inc.ID, Severity: "crisis"})
 	pii := h.submit(m.a, ksp.SubmissionInput{Type: "url", Value: "https://video.example/victim-name", ContentType: "url", Labels: []string{"attack_content"}, Basis: "branded_publication", Flags: []string{"contains_pii"}})
 	c := h.client()
 	c.signIn(m.b, 0)

@@ -167,6 +167,13 @@ func TestServeDemo(t *testing.T) {
 	if code, e := get(keys[2], "/api/v1/entities/QDe.115"); code != wantEntity || (code == 200 && e["name"] != "AL-QAIDA IN IRAQ") {
 		t.Errorf("demo entity QDe.115: %d %v, want %d", code, e, wantEntity)
 	}
+	// Incidents: staff see the closed exercise and the draft, members the
+	// exercise only.
+	for i, want := range map[int]int{0: 2, 1: 1} {
+		if code, l := get(keys[i], "/api/v1/incidents"); code != 200 || len(l["items"].([]any)) != want {
+			t.Errorf("demo incidents for key %d: %d %v, want %d", i, code, l, want)
+		}
+	}
 	stop()
 
 	// A second start revokes the previous keys and seeds nothing twice.
@@ -178,6 +185,9 @@ func TestServeDemo(t *testing.T) {
 	newKey := keyLine.FindStringSubmatch(lines2[1])[1]
 	if code, list := get(newKey, "/api/v1/orgs"); code != 200 || len(list["items"].([]any)) != 7 {
 		t.Fatalf("after restart: %d %v", code, list)
+	}
+	if code, l := get(keyLine.FindStringSubmatch(lines2[0])[1], "/api/v1/incidents"); code != 200 || len(l["items"].([]any)) != 2 {
+		t.Fatalf("incidents after restart: %d %v", code, l)
 	}
 	// The demo library, seeded once, and its public part open to anyone.
 	demoLib, err := demo.LibraryResources()

@@ -309,11 +309,19 @@ func (tx *Tx) classify(orgID string, batch []batchRec) (fast []BulkRow, slow []i
 			return nil, nil, 0, nil, fmt.Errorf("check audience: %w", err)
 		}
 	}
+	incidents, err := tx.batchIncidents(batch)
+	if err != nil {
+		return nil, nil, 0, nil, err
+	}
 	fast = make([]BulkRow, 0, len(batch))
 next:
 	for i := range batch {
 		r := &batch[i]
 		k := key{r.in.Type, r.in.Value}
+		if id := r.in.IncidentID; id != "" && !incidents[id] {
+			rejected = append(rejected, ksp.FieldError{Line: r.line, Field: "incident_id", Reason: "no such incident"})
+			continue
+		}
 		if count[k] > 1 {
 			slow = append(slow, i)
 			continue

@@ -97,6 +97,11 @@ func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]*ksp.Chang
 			if c.Reason == "" {
 				c.Reason = sig.Status
 			}
+			// A retraction by an incident's close says so, so that a
+			// follower can tell it from the submitter's own retraction.
+			if r.reason == ksp.TombstoneIncidentClosed && sig.Status == ksp.StatusRetracted {
+				c.Reason = r.reason
+			}
 			c.Value = sig.Value
 			shown = append(shown, st)
 		default:

@@ -155,6 +155,9 @@ func (db *DB) Submit(ctx context.Context, in ksp.SubmissionInput) (*ksp.SubmitRe
 	res := &ksp.SubmitResult{}
 	var signalID string
 	err = db.write(ctx, func(tx *Tx) error {
+		if err := tx.checkIncident(a, &in); err != nil {
+			return err
+		}
 		if err := tx.checkAudience(in.Audience); err != nil {
 			return err
 		}
