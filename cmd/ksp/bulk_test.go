@@ -54,6 +54,15 @@ func seedBank(t *testing.T, path string) *storetest.Fixture {
 	if err := db.CreateEntity(storetest.Staff(), linked); err != nil {
 		t.Fatal(err)
 	}
+	// Incident links name an active incident the submitter sees (the
+	// store checks); staff activate it alone, as in an emergency.
+	incident := &ksp.Incident{Type: ksp.IncidentTypeContentIncident, Title: "Seeded incident", Sharing: ksp.Sharing{Distribution: ksp.DistMembers, TLP: ksp.TLPGreen}}
+	if err := db.CreateIncident(orgs[3].ctx, incident); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ActivateIncident(orgs[3].ctx, incident.ID, ksp.ActivateIncidentInput{Emergency: true}); err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	for oi, o := range orgs {
 		for _, d := range []ksp.Distribution{ksp.DistOwner, ksp.DistAudience, ksp.DistMembers} {
@@ -74,7 +83,7 @@ func seedBank(t *testing.T, path string) *storetest.Fixture {
 				case 0:
 					in.Basis, in.EntityID, in.Flags = "designated_entity", linked.ID, []string{"official"}
 				case 1:
-					in.Basis, in.IncidentID, in.Flags = "perpetrator_content", ksp.NewID(), []string{"graphic", "context_sensitive"}
+					in.Basis, in.IncidentID, in.Flags = "perpetrator_content", incident.ID, []string{"graphic", "context_sensitive"}
 				case 2:
 					in.Basis, in.BasisReason, in.PolicyVersion = "other", fmt.Sprintf(" seen on %s, \"quoted\"\nover two lines ", o.o.Name), "2025-01"
 				}
