@@ -1,39 +1,20 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/httpapi"
-	"github.com/kspplatform/ksp/sqlite"
 )
 
 // TestBrowserAnswerAlert: a government analyst reports a URL through the
 // form; the platform that verified the domain finds it in its inbox with
 // its countdown and answers it.
 func TestBrowserAnswerAlert(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ksp.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	api := httpapi.New(db, httpapi.Config{}, log)
-	mux, site, err := newMux(db, api, webOptions{}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	site.SetPublicURL(srv.URL)
+	s := startBrowserSite(t, nil)
+	ctx, db, srv := s.ctx, s.db, s.srv
 	sys := ksp.NewContext(ctx, ksp.SystemActor("test"))
 	for _, m := range []struct {
 		org, email string

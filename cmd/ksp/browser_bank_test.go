@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,11 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/bank"
 	"github.com/kspplatform/ksp/filehash"
-	"github.com/kspplatform/ksp/httpapi"
 	"github.com/kspplatform/ksp/internal/totp"
-	"github.com/kspplatform/ksp/sqlite"
 	"github.com/kspplatform/ksp/storetest"
 )
 
@@ -79,26 +74,9 @@ func TestBrowserBank(t *testing.T) {
 
 func browserBank(t *testing.T, width, height int64, mobile bool) {
 	start := time.Now()
-	log := slog.New(slog.DiscardHandler)
-	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "ksp.db")
-	db, err := sqlite.Open(ctx, dbPath, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	bk := bank.New(db, log)
-	if err := bk.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	api := httpapi.New(db, httpapi.Config{Matcher: bk}, log)
-	mux, site, err := newMux(db, api, webOptions{Matcher: bk}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	site.SetPublicURL(srv.URL)
+	s := startBrowserSite(t, nil)
+	ctx, db, srv := s.ctx, s.db, s.srv
+	bk, dbPath := s.bank, s.path
 
 	// Two platforms: Clipshare's analyst and admin, Vidstream's analyst.
 	sys := ksp.NewContext(ctx, ksp.SystemActor("test"))

@@ -1,20 +1,12 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/httpapi"
-	"github.com/kspplatform/ksp/mail"
-	"github.com/kspplatform/ksp/mail/mailtest"
-	"github.com/kspplatform/ksp/sqlite"
 )
 
 // TestBrowserIncident is the incident protocol's browser flow: while an
@@ -22,26 +14,8 @@ import (
 // incident's timeline, and shares a signal under it by choosing the
 // incident in the share form.
 func TestBrowserIncident(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ksp.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	smtp := mailtest.Start(t)
-	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := httpapi.New(db, httpapi.Config{}, log)
-	mux, site, err := newMux(db, api, webOptions{Mailer: mailer}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	site.SetPublicURL(srv.URL)
+	s := startBrowserSite(t, nil)
+	ctx, db, srv := s.ctx, s.db, s.srv
 
 	sys := ksp.NewContext(ctx, ksp.SystemActor("test"))
 	o := &ksp.Org{Name: "Clipshare", Kind: ksp.KindPlatform, Size: ksp.SizeSmall}

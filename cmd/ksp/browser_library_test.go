@@ -1,10 +1,6 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/httpapi"
-	"github.com/kspplatform/ksp/mail"
-	"github.com/kspplatform/ksp/mail/mailtest"
-	"github.com/kspplatform/ksp/sqlite"
 )
 
 // TestBrowserLibrary is the library's flow of UX.md's browser tests: a
@@ -24,26 +16,8 @@ import (
 // and reads what changed in its history.
 func TestBrowserLibrary(t *testing.T) {
 	start := time.Now()
-	log := slog.New(slog.DiscardHandler)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ksp.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	smtp := mailtest.Start(t)
-	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := httpapi.New(db, httpapi.Config{}, log)
-	mux, site, err := newMux(db, api, webOptions{Mailer: mailer}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	site.SetPublicURL(srv.URL)
+	s := startBrowserSite(t, nil)
+	ctx, db, srv := s.ctx, s.db, s.srv
 
 	sys := ksp.NewContext(ctx, ksp.SystemActor("test"))
 	o := &ksp.Org{Name: "Clipshare", Kind: ksp.KindPlatform, Size: ksp.SizeSmall}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -14,13 +12,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/bank"
 	"github.com/kspplatform/ksp/demo"
-	"github.com/kspplatform/ksp/httpapi"
+	"github.com/kspplatform/ksp/internal/sqlstore"
 	"github.com/kspplatform/ksp/internal/totp"
-	"github.com/kspplatform/ksp/mail"
-	"github.com/kspplatform/ksp/mail/mailtest"
-	"github.com/kspplatform/ksp/sqlite"
 )
 
 // demoLoginRE reads one "demo login:" line of the seeder's printout.
@@ -44,18 +38,14 @@ type pageVisit struct{ path, h1 string }
 // window sizes. A page added to the web package belongs in this walk.
 func TestBrowserEveryPage(t *testing.T) {
 	start := time.Now()
-	log := slog.New(slog.DiscardHandler)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ksp.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var printout bytes.Buffer
-	seeder := &demo.Seeder{Store: db, SharedDir: findShared(), Log: log, Extend: []func(context.Context, *demo.World) error{demo.SeedSignals}}
-	if _, err := seeder.Run(ctx, &printout); err != nil {
-		t.Fatal(err)
-	}
+	site := startBrowserSite(t, func(ctx context.Context, db *sqlstore.DB) {
+		seeder := &demo.Seeder{Store: db, SharedDir: findShared(), Log: slog.New(slog.DiscardHandler), Extend: []func(context.Context, *demo.World) error{demo.SeedSignals}}
+		if _, err := seeder.Run(ctx, &printout); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ctx, db, srv := site.ctx, site.db, site.srv
 	sys := ksp.NewContext(ctx, ksp.SystemActor("test"))
 	if _, err := db.CreateApplication(sys, ksp.NewApplication{OrgName: "Clipshare", Kind: ksp.KindPlatform, Size: ksp.SizeStartup,
 		Website: "https://clipshare.example", Domains: []string{"clipshare.example"}, ContactName: "Ada Obi",
@@ -74,24 +64,6 @@ func TestBrowserEveryPage(t *testing.T) {
 			t.Fatalf("the demo printed no %s login:\n%s", role, printout.String())
 		}
 	}
-
-	smtp := mailtest.Start(t)
-	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bk := bank.New(db, log)
-	if err := bk.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	api := httpapi.New(db, httpapi.Config{Matcher: bk}, log)
-	mux, site, err := newMux(db, api, webOptions{Mailer: mailer, Matcher: bk}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	site.SetPublicURL(srv.URL)
 
 	// Each role walks in its own browser (and within its own time limit).
 	var loads, axeRuns int

@@ -2,14 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"image"
 	"image/color"
 	"image/png"
-	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,12 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/bank"
 	"github.com/kspplatform/ksp/filehash"
-	"github.com/kspplatform/ksp/httpapi"
-	"github.com/kspplatform/ksp/mail"
-	"github.com/kspplatform/ksp/mail/mailtest"
-	"github.com/kspplatform/ksp/sqlite"
 )
 
 // wavePNG draws a deterministic picture with plenty of detail (colour
@@ -66,30 +58,8 @@ func wavePNG(t *testing.T, seed uint64) []byte {
 // an analyst of another member checks an image and sees the match.
 func TestBrowserShareAndCheck(t *testing.T) {
 	start := time.Now()
-	log := slog.New(slog.DiscardHandler)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ksp.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	smtp := mailtest.Start(t)
-	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bk := bank.New(db, log)
-	if err := bk.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	api := httpapi.New(db, httpapi.Config{Matcher: bk}, log)
-	mux, site, err := newMux(db, api, webOptions{Mailer: mailer, Matcher: bk}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	site.SetPublicURL(srv.URL)
+	s := startBrowserSite(t, nil)
+	ctx, db, srv := s.ctx, s.db, s.srv
 
 	sys := ksp.NewContext(ctx, ksp.SystemActor("test"))
 	for _, m := range []struct{ org, email string }{{"Clipshare", "ada@clipshare.example"}, {"Vidstream", "ben@vidstream.example"}} {

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,11 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/httpapi"
 	"github.com/kspplatform/ksp/internal/totp"
-	"github.com/kspplatform/ksp/mail"
-	"github.com/kspplatform/ksp/mail/mailtest"
-	"github.com/kspplatform/ksp/sqlite"
 )
 
 // press clicks the button matched by sel (a form's second button, say)
@@ -46,26 +38,8 @@ func (b *browser) noSideScroll(what string) {
 // checked for accessibility and shot at desktop and phone widths.
 func TestBrowserStaffReview(t *testing.T) {
 	start := time.Now()
-	log := slog.New(slog.DiscardHandler)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ksp.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	smtp := mailtest.Start(t)
-	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := httpapi.New(db, httpapi.Config{}, log)
-	mux, site, err := newMux(db, api, webOptions{Mailer: mailer}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	site.SetPublicURL(srv.URL)
+	s := startBrowserSite(t, nil)
+	ctx, db, srv := s.ctx, s.db, s.srv
 
 	sys := ksp.NewContext(ctx, ksp.SystemActor("test"))
 	staff, err := db.CreateStaffUser(sys, "amina@ksp.example", "Amina Diallo", "staff passphrase 123")

@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,9 +21,7 @@ import (
 	"github.com/kspplatform/ksp/httpapi"
 	"github.com/kspplatform/ksp/internal/a11y"
 	"github.com/kspplatform/ksp/internal/totp"
-	"github.com/kspplatform/ksp/mail"
 	"github.com/kspplatform/ksp/mail/mailtest"
-	"github.com/kspplatform/ksp/sqlite"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -222,26 +218,9 @@ var inviteLinkRE = regexp.MustCompile(`https?://\S+/invitation\?token=[0-9a-f]+`
 // and a second factor, signs in, and creates an API key that works.
 func TestBrowserApplyToAPIKey(t *testing.T) {
 	start := time.Now()
-	log := slog.New(slog.DiscardHandler)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ksp.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	smtp := mailtest.Start(t)
-	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := httpapi.New(db, httpapi.Config{}, log)
-	mux, site, err := newMux(db, api, webOptions{Mailer: mailer}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	site.SetPublicURL(srv.URL)
+	s := startBrowserSite(t, nil)
+	ctx, db, srv := s.ctx, s.db, s.srv
+	smtp := s.smtp
 
 	// A staff member with a second factor, enrolled a step ago so that the
 	// current code is unused.
