@@ -13,39 +13,21 @@ import (
 // unless the update names one (which validation then refuses).
 func applyResourceUpdate(r *ksp.Resource, upd ksp.ResourceUpdate) []string {
 	before := *r
-	if upd.Kind != nil {
-		r.Kind = *upd.Kind
-	}
-	if upd.Title != nil {
-		r.Title = *upd.Title
-	}
-	if upd.Summary != nil {
-		r.Summary = *upd.Summary
-	}
-	if upd.Body != nil {
-		r.Body = *upd.Body
-	}
-	if upd.Tags != nil {
-		r.Tags = *upd.Tags
-	}
-	if upd.Jurisdictions != nil {
-		r.Jurisdictions = *upd.Jurisdictions
-	}
-	if upd.Language != nil {
-		r.Language = *upd.Language
-	}
+	setIf(&r.Kind, upd.Kind)
+	setIf(&r.Title, upd.Title)
+	setIf(&r.Summary, upd.Summary)
+	setIf(&r.Body, upd.Body)
+	setIf(&r.Tags, upd.Tags)
+	setIf(&r.Jurisdictions, upd.Jurisdictions)
+	setIf(&r.Language, upd.Language)
 	if upd.Distribution != nil {
 		r.Distribution = *upd.Distribution
 		if r.Distribution != ksp.DistAudience && upd.Audience == nil {
 			r.Audience = nil
 		}
 	}
-	if upd.Audience != nil {
-		r.Audience = *upd.Audience
-	}
-	if upd.TLP != nil {
-		r.TLP = *upd.TLP
-	}
+	setIf(&r.Audience, upd.Audience)
+	setIf(&r.TLP, upd.TLP)
 	ksp.NormalizeResource(r)
 	r.Audience = normalizeAudience(r.Audience)
 	var changed []string
@@ -224,4 +206,11 @@ func (db *DB) FindResourceRevision(ctx context.Context, id string, n int) (*ksp.
 	}
 	rv.Body = body
 	return rv, nil
+}
+
+// setIf sets *dst to *src when an update names a value (src not nil).
+func setIf[T any](dst, src *T) {
+	if src != nil {
+		*dst = *src
+	}
 }
