@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"image"
 	"image/color"
 	"image/png"
@@ -9,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +142,33 @@ func TestBrowserShareAndCheck(t *testing.T) {
 	b.waitH1("PDQ signal")
 	b.open("/signals", "Signals")
 	b.shot("signals")
+
+	// The same analyst pastes what its own tools produced: the image's PDQ
+	// hash (shared above), its MD5 (not shared), a URL and a bad line; it
+	// sees the match, the error by line number, and downloads the CSV.
+	b.open("/check", "Check an image")
+	pasted := strings.Join([]string{hashed.PDQ.String(), hashed.MD5, "https://video.example/watch?v=1", "not a hash"}, "\n")
+	eval[bool](b, `(document.getElementById("f-values").value = `+strconv.Quote(pasted)+`, true)`)
+	b.submit(`form[action="/check"]:not([enctype])`, "Check an image")
+	if h := eval[string](b, `document.getElementById("h-values").textContent`); h != "1 of 4 lines matched, 1 could not be read" {
+		t.Fatalf("pasted values heading %q", h)
+	}
+	lines := eval[string](b, `document.querySelector("table").innerText`)
+	if !strings.Contains(lines, "Line 4:") || !strings.Contains(lines, "Propaganda, Recruitment") {
+		t.Fatalf("pasted values table:\n%s", lines)
+	}
+	b.shot("check-values")
+	csvPath := b.download(`form[action="/check"]:not([enctype]) button[value="csv"]`, t.TempDir(), "ksp-check.csv")
+	data, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || rows[1][0] != "1" || rows[1][4] == "" || rows[4][0] != "4" || rows[4][3] == "" {
+		t.Fatalf("CSV of the results: %q", rows)
+	}
 	t.Logf("hash bank browser flow: %d pages checked, %v", b.pages, time.Since(start).Round(time.Millisecond))
 }
