@@ -146,18 +146,21 @@ func TestBrowserShareAndCheck(t *testing.T) {
 	// The same analyst pastes what its own tools produced: the image's PDQ
 	// hash (shared above), its MD5 (not shared), a URL and a bad line; it
 	// sees the match, the error by line number, and downloads the CSV.
-	b.open("/check", "Check an image")
 	pasted := strings.Join([]string{hashed.PDQ.String(), hashed.MD5, "https://video.example/watch?v=1", "not a hash"}, "\n")
-	eval[bool](b, `(document.getElementById("f-values").value = `+strconv.Quote(pasted)+`, true)`)
-	b.submit(`form[action="/check"]:not([enctype])`, "Check an image")
-	if h := eval[string](b, `document.getElementById("h-values").textContent`); h != "1 of 4 lines matched, 1 could not be read" {
-		t.Fatalf("pasted values heading %q", h)
+	for _, size := range windowSizes {
+		b.viewport(size.w, size.h, size.mobile)
+		b.open("/check", "Check an image")
+		eval[bool](b, `(document.getElementById("f-values").value = `+strconv.Quote(pasted)+`, true)`)
+		b.submit(`form[action="/check"]:not([enctype])`, "Check an image")
+		if h := eval[string](b, `document.getElementById("h-values").textContent`); h != "1 of 4 lines matched, 1 could not be read" {
+			t.Fatalf("%s: pasted values heading %q", size.name, h)
+		}
+		lines := eval[string](b, `document.querySelector("table").innerText`)
+		if !strings.Contains(lines, "Line 4:") || !strings.Contains(lines, "Propaganda, Recruitment") {
+			t.Fatalf("%s: pasted values table:\n%s", size.name, lines)
+		}
+		b.shot("check-values-" + size.name)
 	}
-	lines := eval[string](b, `document.querySelector("table").innerText`)
-	if !strings.Contains(lines, "Line 4:") || !strings.Contains(lines, "Propaganda, Recruitment") {
-		t.Fatalf("pasted values table:\n%s", lines)
-	}
-	b.shot("check-values")
 	csvPath := b.download(`form[action="/check"]:not([enctype]) button[value="csv"]`, t.TempDir(), "ksp-check.csv")
 	data, err := os.ReadFile(csvPath)
 	if err != nil {
