@@ -41,7 +41,11 @@ func TestLibraryAnonymous(t *testing.T) {
 	if strings.Contains(c.body, `href="/library/`+pub.ID+`/edit"`) {
 		t.Error("anonymous reader offered the editor")
 	}
-	c.want(c.get("/library/"+pub.ID+"/history"), 200, "Revision 1", "User analyst@clipshare.example")
+	// An anonymous reader learns the owner org, never who wrote it.
+	c.want(c.get("/library/"+pub.ID+"/history"), 200, "Revision 1", "Clipshare")
+	if strings.Contains(c.body, "analyst@clipshare.example") {
+		t.Error("the history names the author to an anonymous reader")
+	}
 	c.want(c.get("/library/"+pub.ID+"/revisions/1"), 200, "first revision", "Clause one.")
 	for _, p := range []string{"/library/" + mem.ID, "/library/" + mem.ID + "/history", "/library/" + mem.ID + "/revisions/1", "/library/" + pub.ID + "/revisions/2", "/library/" + pub.ID + "/revisions/x"} {
 		c.want(c.get(p), 404, "Page not found")

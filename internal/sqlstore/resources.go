@@ -103,10 +103,27 @@ func (db *DB) visibleResource(ctx context.Context, q querier, v ksp.Viewer, id s
 // are neither its owner nor staff (as for signals, an audience is the
 // owner's business).
 func redactResource(a *ksp.Actor, r *ksp.Resource) {
-	if a != nil && (a.Staff || a.OrgID == r.OwnerOrgID) {
+	if insider(a, r) {
 		return
 	}
 	r.Audience = nil
+	r.AuthorID = ""
+}
+
+// insider reports whether a sees who inside the owner org wrote r: its own
+// org and staff do; everyone else (other members, anonymous readers of a
+// public resource) sees the owner org only, since the people who write
+// counter-terrorism guidance are not to be named to the world.
+func insider(a *ksp.Actor, r *ksp.Resource) bool {
+	return a != nil && (a.Staff || a.OrgID == r.OwnerOrgID)
+}
+
+// redactRevision gives outsiders the owner org as a revision's author.
+func redactRevision(a *ksp.Actor, r *ksp.Resource, rv *ksp.ResourceRevision) {
+	if insider(a, r) {
+		return
+	}
+	rv.AuthorID, rv.AuthorName = "", r.OwnerOrgName
 }
 
 func (db *DB) loadResourceAudiences(ctx context.Context, q querier, rs []*ksp.Resource) error {

@@ -181,6 +181,7 @@ func (db *DB) FindResourceRevisions(ctx context.Context, id string) ([]*ksp.Reso
 		if err != nil {
 			return nil, fmt.Errorf("resource revisions: %w", err)
 		}
+		redactRevision(a, r, rv)
 		out = append(out, rv)
 	}
 	return out, rows.Err()
@@ -205,6 +206,7 @@ func (db *DB) FindResourceRevision(ctx context.Context, id string, n int) (*ksp.
 		return nil, fmt.Errorf("resource revision: %w", err)
 	}
 	rv.Body = body
+	redactRevision(a, r, rv)
 	return rv, nil
 }
 
