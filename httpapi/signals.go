@@ -50,6 +50,7 @@ func (s *Server) signalRoutes() []*Route {
 		{Method: "GET", Path: "/api/v1/signals/changes", Summary: "Commit-ordered upserts and tombstones the caller may see", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ChangesBody{},
 			Query: []string{"after", "limit"}, handler: s.signalChanges},
 		{Method: "GET", Path: "/api/v1/signals/{id}", Summary: "One signal with the submissions the caller may see", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Signal{}, handler: s.getSignal},
+		{Method: "GET", Path: "/api/v1/signals/{id}/matches", Summary: "What a signal did: matches by other organisations per month, never which (submitting orgs and staff; months with fewer than 3 orgs withheld)", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.SignalMatchStats{}, handler: s.signalMatches},
 		{Method: "POST", Path: "/api/v1/signals/{id}/feedback", Summary: "Give your organisation's verdict", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Req: ksp.FeedbackInput{}, Resp: ksp.Signal{}, handler: s.feedback},
 		{Method: "POST", Path: "/api/v1/signals/{id}/retract", Summary: "Withdraw your organisation's submission", Role: ksp.RoleAnalyst, Scope: ksp.ScopeSubmit, Resp: ksp.Signal{}, handler: s.retract},
 		{Method: "POST", Path: "/api/v1/signals/{id}/resolve", Summary: "Settle a dispute", Staff: true, Scope: ksp.ScopeSubmit, Req: ksp.ResolveInput{}, Resp: ksp.Signal{}, handler: s.resolve},
@@ -196,6 +197,10 @@ func (s *Server) signalChanges(r *http.Request) (any, error) {
 
 func (s *Server) getSignal(r *http.Request) (any, error) {
 	return s.store.FindSignalByID(r.Context(), r.PathValue("id"))
+}
+
+func (s *Server) signalMatches(r *http.Request) (any, error) {
+	return s.store.SignalMatchStats(r.Context(), r.PathValue("id"))
 }
 
 func (s *Server) feedback(r *http.Request) (any, error) {
