@@ -294,7 +294,7 @@ func (db *DB) sortedByFigure(ctx context.Context, v ksp.Viewer, f ksp.SignalFilt
 		for i, it := range items {
 			shown[i] = it.sig.ID
 		}
-		totals, err := db.SignalMatchTotals(ctx, shown, matchSortSince(time.Now()))
+		totals, err := db.matchTotals(ctx, v, shown, matchSortSince(time.Now()))
 		if err != nil {
 			return nil, nil, "", err
 		}

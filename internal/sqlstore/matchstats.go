@@ -234,7 +234,7 @@ func (db *DB) SignalMatchTotals(ctx context.Context, ids []string, since string)
 	if _, err := time.Parse("2006-01-02", since); err != nil {
 		return nil, &ksp.Error{Code: ksp.EINVALID, Message: "invalid day", Fields: []ksp.FieldError{{Field: "since", Reason: "a day as YYYY-MM-DD"}}}
 	}
-	out := map[string]int{}
+	var seen []string
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
 		var valid []string
@@ -251,17 +251,27 @@ func (db *DB) SignalMatchTotals(ctx context.Context, ids []string, since string)
 		if err != nil {
 			return nil, fmt.Errorf("signal match totals: %w", err)
 		}
-		var seen []any
 		for _, id := range valid {
 			if st := states[id]; st != nil && st.View(a.Viewer(), false) != nil {
 				seen = append(seen, id)
 			}
 		}
-		if len(seen) == 0 {
-			continue
+	}
+	return db.matchTotals(ctx, a.Viewer(), seen, since)
+}
+
+// matchTotals is SignalMatchTotals for ids the viewer is known to see
+// (the bank list's sort has already computed their views).
+func (db *DB) matchTotals(ctx context.Context, v ksp.Viewer, ids []string, since string) (map[string]int, error) {
+	out := map[string]int{}
+	expr, exprArgs := MatchesSortSQL(v, "sg.id", since)
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := slices.Clone(exprArgs)
+		for _, id := range ids[:n] {
+			args = append(args, id)
 		}
-		expr, args := MatchesSortSQL(a.Viewer(), "sg.id", since)
-		rows, err := db.query(ctx, `SELECT sg.id, `+expr+` FROM signals sg WHERE sg.id IN (?`+strings.Repeat(", ?", len(seen)-1)+`)`, append(args, seen...)...)
+		rows, err := db.query(ctx, `SELECT sg.id, `+expr+` FROM signals sg WHERE sg.id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("signal match totals: %w", err)
 		}
@@ -278,6 +288,7 @@ func (db *DB) SignalMatchTotals(ctx context.Context, ids []string, since string)
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("signal match totals: %w", err)
 		}
+		ids = ids[n:]
 	}
 	return out, nil
 }
