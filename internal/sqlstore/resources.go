@@ -67,16 +67,27 @@ func likeLine(item string) string {
 // FindResourceByID returns a resource the caller may see; anything else is
 // not found. A staff read of a restricted resource is audited.
 func (db *DB) FindResourceByID(ctx context.Context, id string) (*ksp.Resource, error) {
-	a := ksp.ActorFrom(ctx)
-	r, err := db.visibleResource(ctx, db.sql, a.Viewer(), id)
+	a, r, err := db.readResource(ctx, id)
 	if err != nil {
-		return nil, err
-	}
-	if err := db.auditResourceReads(ctx, a, "resource.staff_read", []*ksp.Resource{r}); err != nil {
 		return nil, err
 	}
 	redactResource(a, r)
 	return r, nil
+}
+
+// readResource reads a resource as the caller (the sharing rule in the
+// query), auditing a staff read of a restricted one: the start of every
+// read of a resource or its revisions.
+func (db *DB) readResource(ctx context.Context, id string) (*ksp.Actor, *ksp.Resource, error) {
+	a := ksp.ActorFrom(ctx)
+	r, err := db.visibleResource(ctx, db.sql, a.Viewer(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.auditResourceReads(ctx, a, "resource.staff_read", []*ksp.Resource{r}); err != nil {
+		return nil, nil, err
+	}
+	return a, r, nil
 }
 
 // visibleResource reads a resource through the sharing rule (in the query)

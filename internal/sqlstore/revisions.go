@@ -162,12 +162,8 @@ func scanRevision(sc interface{ Scan(...any) error }, id string, body *string) (
 // FindResourceRevisions lists a visible resource's revisions, newest first,
 // without their bodies.
 func (db *DB) FindResourceRevisions(ctx context.Context, id string) ([]*ksp.ResourceRevision, error) {
-	a := ksp.ActorFrom(ctx)
-	r, err := db.visibleResource(ctx, db.sql, a.Viewer(), id)
+	a, r, err := db.readResource(ctx, id)
 	if err != nil {
-		return nil, err
-	}
-	if err := db.auditResourceReads(ctx, a, "resource.staff_read", []*ksp.Resource{r}); err != nil {
 		return nil, err
 	}
 	rows, err := db.query(ctx, `SELECT `+revisionCols+` FROM resource_revisions WHERE resource_id = ? ORDER BY number DESC`, r.ID)
@@ -189,12 +185,8 @@ func (db *DB) FindResourceRevisions(ctx context.Context, id string) ([]*ksp.Reso
 
 // FindResourceRevision returns revision n of a visible resource in full.
 func (db *DB) FindResourceRevision(ctx context.Context, id string, n int) (*ksp.ResourceRevision, error) {
-	a := ksp.ActorFrom(ctx)
-	r, err := db.visibleResource(ctx, db.sql, a.Viewer(), id)
+	a, r, err := db.readResource(ctx, id)
 	if err != nil {
-		return nil, err
-	}
-	if err := db.auditResourceReads(ctx, a, "resource.staff_read", []*ksp.Resource{r}); err != nil {
 		return nil, err
 	}
 	var body string
