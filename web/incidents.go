@@ -80,16 +80,9 @@ func (s *Server) incidentForm(w http.ResponseWriter, r *http.Request, status int
 		}),
 		TLPs: choicesOf(ksp.TLPs, tlpWords, func(t ksp.TLP) string { return "TLP:" + string(t) }),
 	}
-	st := ksp.OrgStatusMember
-	orgs, _, err := s.store.FindOrgs(r.Context(), ksp.OrgFilter{Status: &st, Page: ksp.Page{Limit: ksp.MaxLimit}})
-	if err != nil {
+	var err error
+	if d.Audience, err = s.audienceChoices(r, ksp.ActorFrom(r.Context()).OrgID); err != nil {
 		return err
-	}
-	slices.SortFunc(orgs, func(x, y *ksp.Org) int { return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)) })
-	for _, o := range orgs {
-		if o.Kind != ksp.KindStaff {
-			d.Audience = append(d.Audience, Choice{Value: o.ID, Label: o.Name, Hint: human(o.Kind)})
-		}
 	}
 	p.Title = "Draft an incident"
 	p.Data = d

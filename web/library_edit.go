@@ -67,17 +67,9 @@ func (s *Server) libraryChoices(r *http.Request) (LibraryChoices, error) {
 		}),
 		TLPs: choicesOf(ksp.TLPs, tlpWords, func(t ksp.TLP) string { return "TLP:" + string(t) }),
 	}
-	st := ksp.OrgStatusMember
-	orgs, _, err := s.store.FindOrgs(r.Context(), ksp.OrgFilter{Status: &st, Page: ksp.Page{Limit: ksp.MaxLimit}})
-	if err != nil {
+	var err error
+	if c.Audience, err = s.audienceChoices(r, a.OrgID); err != nil {
 		return c, err
-	}
-	slices.SortFunc(orgs, func(x, y *ksp.Org) int { return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)) })
-	for _, o := range orgs {
-		if o.ID == a.OrgID || o.Kind == ksp.KindStaff {
-			continue
-		}
-		c.Audience = append(c.Audience, Choice{Value: o.ID, Label: o.Name, Hint: human(o.Kind)})
 	}
 	return c, nil
 }

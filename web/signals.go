@@ -370,17 +370,9 @@ func (s *Server) shareForm(w http.ResponseWriter, r *http.Request, status int, p
 		return nil
 	}
 	c := signalChoices()
-	st := ksp.OrgStatusMember
-	orgs, _, err := s.store.FindOrgs(r.Context(), ksp.OrgFilter{Status: &st, Page: ksp.Page{Limit: ksp.MaxLimit}})
-	if err != nil {
+	var err error
+	if c.Audience, err = s.audienceChoices(r, a.OrgID); err != nil {
 		return err
-	}
-	slices.SortFunc(orgs, func(x, y *ksp.Org) int { return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)) })
-	for _, o := range orgs {
-		if o.ID == a.OrgID || o.Kind == ksp.KindStaff {
-			continue
-		}
-		c.Audience = append(c.Audience, Choice{Value: o.ID, Label: o.Name, Hint: human(o.Kind)})
 	}
 	p.Title = "Share a signal"
 	img, _ := p.Data.(*ImageHashes)
@@ -691,4 +683,23 @@ func (s *Server) newSignalsPanel(r *http.Request) (template.HTML, error) {
 		return "", err
 	}
 	return s.Fragment("signals.html", "panel", list)
+}
+
+// audienceChoices lists the member organisations an item's audience may
+// name, by name: every member but own (the owner always sees its own) and
+// the staff organisation (staff see everything).
+func (s *Server) audienceChoices(r *http.Request, own string) ([]Choice, error) {
+	st := ksp.OrgStatusMember
+	orgs, _, err := s.store.FindOrgs(r.Context(), ksp.OrgFilter{Status: &st, Page: ksp.Page{Limit: ksp.MaxLimit}})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(orgs, func(x, y *ksp.Org) int { return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)) })
+	var out []Choice
+	for _, o := range orgs {
+		if o.ID != own && o.Kind != ksp.KindStaff {
+			out = append(out, Choice{Value: o.ID, Label: o.Name, Hint: human(o.Kind)})
+		}
+	}
+	return out, nil
 }
