@@ -58,20 +58,10 @@ func testSharingRuleSQL(t *testing.T, open Opener) {
 		id string
 	}
 	var items []item
-	for _, d := range ksp.Distributions {
-		for _, tlp := range ksp.TLPs {
-			s := ksp.Sharing{OwnerOrgID: f.Platform.ID, Distribution: d, TLP: tlp}
-			if d == ksp.DistAudience {
-				s.Audience = []string{f.Startup.ID}
-			}
-			var fe ksp.Fields
-			if ksp.ValidateSharing(s, true, &fe); fe.Err() != nil {
-				continue
-			}
-			e, err := db.AppendEvent(ctx, ksp.EventIncidentUpdated, ksp.NewID(), s, map[string]string{"d": string(d), "tlp": string(tlp)})
-			must(t, err)
-			items = append(items, item{s, e.ID})
-		}
+	for _, s := range validSharings(f.Platform.ID, f.Startup.ID) {
+		e, err := db.AppendEvent(ctx, ksp.EventIncidentUpdated, ksp.NewID(), s, map[string]string{"d": string(s.Distribution), "tlp": string(s.TLP)})
+		must(t, err)
+		items = append(items, item{s, e.ID})
 	}
 	viewers := []struct {
 		name string

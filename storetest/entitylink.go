@@ -335,26 +335,5 @@ func BenchSubmitBatchLinked(b *testing.B, db Store) {
 		}
 		refs = append(refs, e.Lists[0].ReferenceNumber, e.ID)
 	}
-	const per = 1000
-	n := 0
-	b.ResetTimer()
-	for b.Loop() {
-		i := 0
-		res, err := db.SubmitBatch(ctx, func() (int, *ksp.SubmissionInput, error) {
-			if i == per {
-				return i + 1, nil, io.EOF
-			}
-			i++
-			n++
-			in := linkedTo(n, refs[n%len(refs)])
-			return i + 1, &in, nil
-		}, "bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Created != per {
-			b.Fatalf("%+v", res)
-		}
-	}
-	b.ReportMetric(float64(b.N*per)/b.Elapsed().Seconds(), "rows/s")
+	benchBatches(b, db, func(n int) ksp.SubmissionInput { return linkedTo(n, refs[n%len(refs)]) })
 }

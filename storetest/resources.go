@@ -294,21 +294,11 @@ func testResourceVisibility(t *testing.T, open Opener) {
 		id string
 	}
 	var items []item
-	for _, d := range ksp.Distributions {
-		for _, tlp := range ksp.TLPs {
-			s := ksp.Sharing{OwnerOrgID: w.Platform.ID, Distribution: d, TLP: tlp}
-			if d == ksp.DistAudience {
-				s.Audience = []string{w.Startup.ID}
-			}
-			var fe ksp.Fields
-			if ksp.ValidateSharing(s, true, &fe); fe.Err() != nil {
-				continue
-			}
-			r := sampleResource(fmt.Sprintf("%s %s", d, tlp))
-			r.Sharing = s
-			must(t, db.CreateResource(owner, r))
-			items = append(items, item{s, r.ID})
-		}
+	for _, s := range validSharings(w.Platform.ID, w.Startup.ID) {
+		r := sampleResource(fmt.Sprintf("%s %s", s.Distribution, s.TLP))
+		r.Sharing = s
+		must(t, db.CreateResource(owner, r))
+		items = append(items, item{s, r.ID})
 	}
 	staffUser := As(w.StaffOrg(t), w.StaffUser)
 	viewers := []struct {

@@ -190,6 +190,26 @@ func CLIActor() string {
 	return "cli:unknown"
 }
 
+// validSharings lists every distribution × TLP pair an item that may be
+// public can have, owned by owner, with audience naming the orgs of
+// distribution audience: what visibility tests store one item of each.
+func validSharings(owner string, audience ...string) []ksp.Sharing {
+	var out []ksp.Sharing
+	for _, d := range ksp.Distributions {
+		for _, tlp := range ksp.TLPs {
+			s := ksp.Sharing{OwnerOrgID: owner, Distribution: d, TLP: tlp}
+			if d == ksp.DistAudience {
+				s.Audience = audience
+			}
+			var fe ksp.Fields
+			if ksp.ValidateSharing(s, true, &fe); fe.Err() == nil {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if ksp.ErrorCode(err) != code {
