@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
-	"github.com/kspplatform/ksp/filehash"
 	"github.com/kspplatform/ksp/internal/totp"
 	"github.com/kspplatform/ksp/storetest"
 )
@@ -128,15 +127,7 @@ func browserBank(t *testing.T, width, height int64, mobile bool) {
 	if err := bk.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	img := wavePNG(t, 19)
-	hashed, err := filehash.HashBytes(img, filehash.Options{})
-	if err != nil || hashed.Quality < ksp.MinPDQQuality {
-		t.Fatalf("test image: quality %d, %v", hashed.Quality, err)
-	}
-	imgPath := filepath.Join(t.TempDir(), "poster.png")
-	if err := os.WriteFile(imgPath, img, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	imgPath, hashed := waveImage(t, 19, "poster.png")
 
 	b := newBrowser(t, srv.URL)
 	b.viewport(width, height, mobile)

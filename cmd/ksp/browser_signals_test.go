@@ -21,6 +21,23 @@ import (
 	"github.com/kspplatform/ksp/filehash"
 )
 
+// waveImage writes wavePNG(seed) to a temporary file called name and
+// returns its path and hashes; the picture's PDQ quality is checked to be
+// high enough to share.
+func waveImage(t *testing.T, seed uint64, name string) (string, filehash.Result) {
+	t.Helper()
+	img := wavePNG(t, seed)
+	hashed, err := filehash.HashBytes(img, filehash.Options{})
+	if err != nil || hashed.Quality < ksp.MinPDQQuality {
+		t.Fatalf("test image: quality %d, %v", hashed.Quality, err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, img, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, hashed
+}
+
 // wavePNG draws a deterministic picture with plenty of detail (colour
 // waves whose levels wrap around), so that its PDQ quality is high.
 func wavePNG(t *testing.T, seed uint64) []byte {
@@ -73,15 +90,7 @@ func TestBrowserShareAndCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	img := wavePNG(t, 3)
-	hashed, err := filehash.HashBytes(img, filehash.Options{})
-	if err != nil || hashed.Quality < ksp.MinPDQQuality {
-		t.Fatalf("test image: quality %d, %v", hashed.Quality, err)
-	}
-	imgPath := filepath.Join(t.TempDir(), "suspect.png")
-	if err := os.WriteFile(imgPath, img, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	imgPath, hashed := waveImage(t, 3, "suspect.png")
 
 	b := newBrowser(t, srv.URL)
 	signIn := func(email string) {
