@@ -54,6 +54,8 @@ func kindPlural(k ksp.ResourceKind) string {
 		return "Policies"
 	case ksp.ResourceLaw:
 		return "Laws"
+	case ksp.ResourceCaseStudy:
+		return "Case studies"
 	case ksp.ResourceResearch, ksp.ResourceTraining:
 		return human(string(k))
 	}
