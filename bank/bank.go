@@ -104,6 +104,8 @@ type Bank struct {
 	syncMu  sync.Mutex
 	lastSeq int64
 	loaded  bool
+	// wake asks Run to sync now (Wake).
+	wake chan struct{}
 
 	countMu sync.Mutex
 	counts  map[[2]string][2]int // (org, day) → queries, matches
@@ -118,7 +120,7 @@ func New(store ksp.SignalService, log *slog.Logger) *Bank {
 	if log == nil {
 		log = slog.Default()
 	}
-	b := &Bank{store: store, log: log, neg: hamming.New(), negExact: map[string][]ksp.NegativeRef{}, counts: map[[2]string][2]int{}}
+	b := &Bank{store: store, log: log, neg: hamming.New(), negExact: map[string][]ksp.NegativeRef{}, counts: map[[2]string][2]int{}, wake: make(chan struct{}, 1)}
 	b.reset(0)
 	return b
 }
@@ -479,7 +481,8 @@ func (b *Bank) syncNegatives(ctx context.Context) error {
 }
 
 // Run keeps the bank in step with changes made by other replicas and
-// flushes match counts, until ctx ends.
+// flushes match counts, until ctx ends. It syncs every interval and
+// whenever Wake is called.
 func (b *Bank) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -491,6 +494,10 @@ func (b *Bank) Run(ctx context.Context, every time.Duration) {
 			b.FlushCounts(context.WithoutCancel(ctx))
 			return
 		case <-t.C:
+			if err := b.Sync(ctx); err != nil && ctx.Err() == nil {
+				b.log.Warn("hash bank sync failed", "err", err)
+			}
+		case <-b.wake:
 			if err := b.Sync(ctx); err != nil && ctx.Err() == nil {
 				b.log.Warn("hash bank sync failed", "err", err)
 			}

@@ -180,20 +180,24 @@ func (db *DB) ActorForKey(ctx context.Context, key string) (*ksp.Actor, error) {
 func (db *DB) FlushKeyCache() { db.keys.flush() }
 
 // keyListener keeps a connection listening on authChannel and flushes the
-// cache on each notification for this store's schema.
+// cache on each notification for this store's schema. The same connection
+// listens on changesChannel and calls changed for each of those (and once
+// each time it starts listening, for what it missed while down): one
+// listening connection per replica (changes.go).
 type keyListener struct {
 	cache   *keyCache
 	log     *slog.Logger
 	connect func(context.Context) (*pgx.Conn, error)
+	changed func()
 	pid     atomic.Uint32 // backend of the live connection, 0 while down
 	stop    context.CancelFunc
 	done    chan struct{}
 }
 
 // startKeyListener starts the listener's goroutine; stopKeyListener ends it.
-func startKeyListener(cache *keyCache, log *slog.Logger, connect func(context.Context) (*pgx.Conn, error)) *keyListener {
+func startKeyListener(cache *keyCache, log *slog.Logger, connect func(context.Context) (*pgx.Conn, error), changed func()) *keyListener {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &keyListener{cache: cache, log: log, connect: connect, stop: cancel, done: make(chan struct{})}
+	l := &keyListener{cache: cache, log: log, connect: connect, changed: changed, stop: cancel, done: make(chan struct{})}
 	go l.run(ctx)
 	return l
 }
@@ -249,8 +253,12 @@ func (l *keyListener) session(ctx context.Context) (listened bool, err error) {
 	if _, err := conn.Exec(ctx, "LISTEN "+authChannel); err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}
+	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
+		return false, fmt.Errorf("listen: %w", err)
+	}
 	l.pid.Store(conn.PgConn().PID())
 	l.cache.setLive(true)
+	l.changed()
 	l.log.Debug("API key cache on: listening for revocations", "channel", authChannel, "schema", schema)
 	for {
 		wctx, cancel := context.WithTimeout(ctx, listenPingEvery)
@@ -258,7 +266,12 @@ func (l *keyListener) session(ctx context.Context) (listened bool, err error) {
 		cancel()
 		switch {
 		case err == nil:
-			if schema == "" || n.Payload == "" || n.Payload == schema {
+			if schema != "" && n.Payload != "" && n.Payload != schema {
+				break
+			}
+			if n.Channel == changesChannel {
+				l.changed()
+			} else {
 				l.cache.flush()
 			}
 		case ctx.Err() != nil:

@@ -51,6 +51,7 @@ type DB struct {
 
 	keys     *keyCache
 	listener *keyListener
+	changes  changeSubscribers
 }
 
 // Open connects to the database at url (postgres://…), applies the
@@ -99,7 +100,7 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 	if dial == nil {
 		dial = pgx.ConnectConfig
 	}
-	db.listener = startKeyListener(db.keys, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) })
+	db.listener = startKeyListener(db.keys, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) }, db.changes.notify)
 	return db, nil
 }
 

@@ -27,6 +27,11 @@ func startBank(ctx context.Context, db ksp.SignalService, m *Main, c *common) (*
 	// Loading read the whole bank through the driver: give the garbage
 	// back to the system now rather than over the next minutes.
 	debug.FreeOSMemory()
+	// On PostgreSQL, commits on any replica wake the follower at once;
+	// the one-second poll stays as the fallback.
+	if n, ok := db.(interface{ OnSignalChange(func()) }); ok {
+		n.OnSignalChange(b.Wake)
+	}
 	go b.Run(ctx, time.Second)
 	if p, ok := db.(interface {
 		PruneChanges(context.Context, time.Time) (int64, error)
