@@ -52,6 +52,7 @@ type DB struct {
 	keys     *keyCache
 	listener *keyListener
 	changes  changeSubscribers
+	log      *slog.Logger
 }
 
 // Open connects to the database at url (postgres://…), applies the
@@ -82,7 +83,7 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	var sdb *sql.DB = stdlib.OpenDBFromPool(pool)
-	db := &DB{DB: sqlstore.New(sdb, Dialect, log, func() error { pool.Close(); return nil }), Pool: pool, keys: newKeyCache()}
+	db := &DB{DB: sqlstore.New(sdb, Dialect, log, func() error { pool.Close(); return nil }), Pool: pool, keys: newKeyCache(), log: log}
 	db.SetOnAuthChange(db.keys.flush)
 	if err := db.SQL().PingContext(ctx); err != nil {
 		db.Close()

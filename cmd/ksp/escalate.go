@@ -6,27 +6,23 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/jobs"
 )
 
-// escalateAlerts escalates overdue alerts every interval until ctx ends.
-// Escalation marks each alert once, so several servers on one database
-// may run it side by side.
+// escalateJob is the escalation job's name among periodic jobs.
+const escalateJob = "alerts.escalate"
+
+// escalateAlerts escalates overdue alerts every interval until ctx ends,
+// as a periodic job run once across the replicas of one database
+// (internal/jobs). Escalation marks each alert once in any case, so a
+// run that overlaps another (see jobs) escalates nothing twice.
 func escalateAlerts(ctx context.Context, s ksp.AlertService, every time.Duration, log *slog.Logger) {
-	sys := ksp.NewContext(ctx, ksp.SystemActor("system:escalation"))
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	jobs.New(s, log).Run(ctx, escalateJob, every, func(ctx context.Context) error {
+		sys := ksp.NewContext(ctx, ksp.SystemActor("system:escalation"))
 		n, err := s.EscalateOverdue(sys, time.Now())
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("escalate overdue alerts", "err", err)
-		case n > 0:
+		if n > 0 {
 			log.Info("escalated overdue alerts", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err
+	})
 }
