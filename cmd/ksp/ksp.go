@@ -208,9 +208,18 @@ func cliActor() *ksp.Actor {
 
 func (m *Main) migrate(ctx context.Context, args []string) error {
 	var c common
-	fs := m.flags("migrate", "migrate [--db DB]", &c)
+	fs := m.flags("migrate", "migrate [--db DB] [--dry-run] [--json]", &c)
+	dryRun := fs.Bool("dry-run", false, "list the migrations that would be applied, one per line, and apply none")
+	asJSON := fs.Bool("json", false, "with --dry-run: one JSON object per line")
 	if err := m.parse(fs, args); err != nil {
 		return err
+	}
+	if *dryRun {
+		log, err := m.logger(&c)
+		if err != nil {
+			return err
+		}
+		return m.migrateDryRun(ctx, c.db, *asJSON, log)
 	}
 	db, err := m.open(ctx, &c)
 	if err != nil {
