@@ -3,7 +3,7 @@ package postgres
 import "sync"
 
 // changesChannel is the notification channel of the trigger of migration
-// 024_change_notify.postgres.sql: it fires, at commit, for every
+// 024_replicas.postgres.sql: it fires, at commit, for every
 // transaction that moves the signals change sequence.
 const changesChannel = "ksp_changes"
 

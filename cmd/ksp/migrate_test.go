@@ -41,7 +41,7 @@ func TestMigrateDryRun(t *testing.T) {
 		migrateOK bool // migrate, then expect none pending
 	}{
 		{"SQLite file absent", func(*testing.T) string { return filepath.Join(dir, "absent.db") }, "001_core",
-			[]string{"011_search.sqlite", "017_incidents"}, []string{"011_search.postgres", "024_change_notify.postgres"}, false},
+			[]string{"011_search.sqlite", "017_incidents"}, []string{"011_search.postgres", "024_replicas.postgres"}, false},
 		{"SQLite up to date", func(t *testing.T) string {
 			db := filepath.Join(dir, "ok.db")
 			if code, _, errs := run(t, nil, "", "migrate", "--db", db); code != 0 {
@@ -50,8 +50,8 @@ func TestMigrateDryRun(t *testing.T) {
 			return db
 		}, "", nil, nil, false},
 		{"PostgreSQL fresh", func(*testing.T) string { return pg }, "001_core",
-			[]string{"011_search.postgres", "024_change_notify.postgres"}, []string{"011_search.sqlite"}, true},
-		{"PostgreSQL left by an older release", partPG, "017_incidents", []string{"024_change_notify.postgres"}, []string{"016_alerts"}, true},
+			[]string{"011_search.postgres", "024_replicas.postgres"}, []string{"011_search.sqlite"}, true},
+		{"PostgreSQL left by an older release", partPG, "017_incidents", []string{"024_replicas.postgres"}, []string{"016_alerts"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
