@@ -11,6 +11,7 @@ import (
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/bank"
+	"github.com/kspplatform/ksp/internal/jobs"
 )
 
 // startBank loads the hash bank into memory and keeps it in step with the
@@ -36,7 +37,7 @@ func startBank(ctx context.Context, db ksp.SignalService, m *Main, c *common) (*
 	if p, ok := db.(interface {
 		PruneChanges(context.Context, time.Time) (int64, error)
 	}); ok {
-		go pruneChanges(ctx, p.PruneChanges, log)
+		go pruneChanges(ctx, jobs.New(db, log), p.PruneChanges, log)
 	}
 	return b, nil
 }
@@ -46,25 +47,16 @@ func startBank(ctx context.Context, db ksp.SignalService, m *Main, c *common) (*
 const changeRetention = 91 * 24 * time.Hour
 
 // pruneChanges drops feed tombstones past the retention, at start and every
-// six hours, until ctx ends. Several replicas pruning is harmless.
-func pruneChanges(ctx context.Context, prune func(context.Context, time.Time) (int64, error), log *slog.Logger) {
-	sys := ksp.NewContext(ctx, ksp.SystemActor("system:retention"))
-	t := time.NewTicker(6 * time.Hour)
-	defer t.Stop()
-	for {
-		n, err := prune(sys, time.Now().Add(-changeRetention))
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("pruning the changes feed failed", "err", err)
-		case n > 0:
+// six hours, until ctx ends: a periodic job run once across replicas
+// (internal/jobs).
+func pruneChanges(ctx context.Context, runner *jobs.Runner, prune func(context.Context, time.Time) (int64, error), log *slog.Logger) {
+	runner.Run(ctx, "signals.prune_changes", 6*time.Hour, func(ctx context.Context) error {
+		n, err := prune(ksp.NewContext(ctx, ksp.SystemActor("system:retention")), time.Now().Add(-changeRetention))
+		if n > 0 {
 			log.Info("pruned the changes feed", "tombstones", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err
+	})
 }
 
 // progress draws a progress bar on stderr when it is a terminal.

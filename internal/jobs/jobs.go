@@ -2,7 +2,8 @@
 // added later: checkpoint signing, erasure, notices) so that each runs
 // once across all the replicas serving one database.
 //
-// A job is wired in cmd/ksp like this:
+// Escalation (cmd/ksp/escalate.go) and the pruning of the changes feed
+// (cmd/ksp/bank.go) run on it. A job is wired in cmd/ksp like this:
 //
 //	r := jobs.New(db, log)
 //	go r.Run(ctx, "alerts.escalate", time.Minute, func(ctx context.Context) error {
