@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +33,11 @@ func (m *Main) migrateDryRun(ctx context.Context, dsn string, asJSON bool, log *
 		}
 		db = sqlstore.New(stdlib.OpenDB(*cfg), postgres.Dialect, log, nil)
 	} else {
+		if dir := filepath.Dir(dsn); dir != "." {
+			if _, err := os.Stat(dir); err != nil {
+				return fmt.Errorf("database directory %s: %w", dir, err)
+			}
+		}
 		if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
 			// Nothing applied yet: list every migration against an
 			// empty in-memory database of the same dialect.

@@ -100,6 +100,9 @@ func TestMigrateDryRun(t *testing.T) {
 			}
 		})
 	}
+	if code, _, errs := run(t, nil, "", "migrate", "--dry-run", "--db", filepath.Join(dir, "no-such-dir", "ksp.db")); code != 1 || !strings.Contains(errs, "database directory") {
+		t.Fatalf("missing directory: %d %q", code, errs)
+	}
 	if code, out, _ := run(t, nil, "", "migrate", "--dry-run", "--json", "--db", filepath.Join(dir, "absent.db")); code != 0 || !strings.HasPrefix(out, `{"pending":"001_core"}`+"\n") {
 		t.Fatalf("json: %d %q", code, out)
 	}
