@@ -106,6 +106,8 @@ type Bank struct {
 	loaded  bool
 	// wake asks Run to sync now (Wake).
 	wake chan struct{}
+	// failing records Sync's failures (health.go).
+	failing syncFailures
 
 	countMu sync.Mutex
 	counts  map[[2]string][2]int // (org, day) → queries, matches
@@ -430,6 +432,13 @@ func (b *Bank) Len() int {
 func (b *Bank) Sync(ctx context.Context) error {
 	b.syncMu.Lock()
 	defer b.syncMu.Unlock()
+	err := b.sync(ctx)
+	b.failing.record(err, ctx.Err() != nil)
+	return err
+}
+
+// sync is Sync under syncMu.
+func (b *Bank) sync(ctx context.Context) error {
 	ids, top, err := b.store.SignalChangesSince(ctx, b.lastSeq)
 	if err != nil {
 		return fmt.Errorf("bank sync: %w", err)

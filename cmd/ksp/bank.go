@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,6 +41,24 @@ func startBank(ctx context.Context, db ksp.SignalService, m *Main, c *common) (*
 		go pruneChanges(ctx, jobs.New(db, log), p.PruneChanges, log)
 	}
 	return b, nil
+}
+
+// bankStaleAfter is how long the hash bank's follower may fail every sync
+// before /readyz answers 503: long enough to ride out a database restart,
+// short enough that a balancer stops sending matches to a replica whose
+// bank no longer follows the others.
+const bankStaleAfter = 30 * time.Second
+
+// bankReady is the hash bank's part of /readyz at now: loaded, and its
+// follower not failing for bankStaleAfter or more.
+func bankReady(b *bank.Bank, now time.Time) error {
+	if !b.Loaded() {
+		return errors.New("hash bank index not loaded")
+	}
+	if since, err := b.SyncFailing(); !since.IsZero() && now.Sub(since) >= bankStaleAfter {
+		return fmt.Errorf("hash bank has not followed the change sequence for %s: %w", now.Sub(since).Round(time.Second), err)
+	}
+	return nil
 }
 
 // changeRetention is how long the changes feed keeps tombstones (API.md: at

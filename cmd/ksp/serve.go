@@ -97,12 +97,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	api := httpapi.New(db, httpapi.Config{KeyRate: *keyRate, KeyBurst: 2 * *keyRate, IPRate: *ipRate, IPBurst: 2 * *ipRate,
 		MetricsToken: *metricsToken, TrustedProxies: trusted, Matcher: bank, DecodeBudget: decodeBudget,
-		Ready: func(context.Context) error {
-			if !bank.Loaded() {
-				return errors.New("hash bank index not loaded")
-			}
-			return nil
-		}}, log)
+		Ready: func(context.Context) error { return bankReady(bank, time.Now()) }}, log)
 	mux, site, err := newMux(db, api, webOptions{PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank, DecodeBudget: decodeBudget}, log)
 	if err != nil {
 		return err
