@@ -51,6 +51,7 @@ type DB struct {
 
 	keys     *keyCache
 	listener *keyListener
+	events   *eventListener
 }
 
 // Open connects to the database at url (postgres://…), applies the
@@ -100,6 +101,7 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 		dial = pgx.ConnectConfig
 	}
 	db.listener = startKeyListener(db.keys, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) })
+	db.events = startEventListener(db.WakeEvents, log, func(ctx context.Context) (*pgx.Conn, error) { return pgx.ConnectConfig(ctx, lcfg) })
 	return db, nil
 }
 
@@ -107,6 +109,9 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 func (db *DB) Close() error {
 	if db.listener != nil {
 		db.listener.close()
+	}
+	if db.events != nil {
+		db.events.close()
 	}
 	return db.DB.Close()
 }
