@@ -179,7 +179,7 @@ func waitHooks(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func hookSQLite(t *testing.T, path string) storetest.Store {
+func hookSQLite(t testing.TB, path string) storetest.Store {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), path, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -189,7 +189,7 @@ func hookSQLite(t *testing.T, path string) storetest.Store {
 	return db
 }
 
-func hookPostgres(t *testing.T, url string) *postgres.DB {
+func hookPostgres(t testing.TB, url string) *postgres.DB {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), url, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -201,7 +201,7 @@ func hookPostgres(t *testing.T, url string) *postgres.DB {
 
 // startHookWorker runs a worker until the returned stop is called (or
 // the test ends).
-func startHookWorker(t *testing.T, w *webhook.Worker) (stop func()) {
+func startHookWorker(t testing.TB, w *webhook.Worker) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
@@ -224,6 +224,10 @@ func appendHookEvents(t *testing.T, db storetest.Store, n int) []string {
 		ids = append(ids, e.ID)
 	}
 	return ids
+}
+
+func hookInputAll(url string) ksp.WebhookInput {
+	return ksp.WebhookInput{URL: url, Events: ksp.WebhookEventTypes}
 }
 
 func registerHook(t *testing.T, db storetest.Store, f *storetest.Fixture, url string) *ksp.Webhook {
