@@ -342,10 +342,22 @@ func TestReceiverDownThenBack(t *testing.T) {
 		}
 		return true
 	})
-	log, _, err := db.FindWebhookDeliveries(storetest.As(f.Platform, f.PlatAdmin), hook.ID, ksp.Page{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The log records each success once the attempt's outcome is written,
+	// a moment after the receiver answered.
+	var log []*ksp.Delivery
+	waitHooks(t, "the delivery log to record every success", func() bool {
+		var err error
+		log, _, err = db.FindWebhookDeliveries(storetest.As(f.Platform, f.PlatAdmin), hook.ID, ksp.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range log {
+			if d.Status != ksp.DeliveryDelivered {
+				return false
+			}
+		}
+		return true
+	})
 	for _, d := range log {
 		if d.Status != ksp.DeliveryDelivered || d.Attempts < 2 {
 			t.Fatalf("delivery %+v: want delivered after retries", d)
