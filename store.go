@@ -23,6 +23,8 @@ type Store interface {
 	SearchService
 	AlertService
 	IncidentService
+	WebhookService
+	EventWatcher
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

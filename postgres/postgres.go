@@ -53,6 +53,7 @@ type DB struct {
 	listener *keyListener
 	changes  changeSubscribers
 	log      *slog.Logger
+	events   *eventListener
 }
 
 // Open connects to the database at url (postgres://…), applies the
@@ -102,6 +103,7 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 		dial = pgx.ConnectConfig
 	}
 	db.listener = startKeyListener(db.keys, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) }, db.changes.notify)
+	db.events = startEventListener(db.WakeEvents, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) })
 	return db, nil
 }
 
@@ -109,6 +111,9 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 func (db *DB) Close() error {
 	if db.listener != nil {
 		db.listener.close()
+	}
+	if db.events != nil {
+		db.events.close()
 	}
 	return db.DB.Close()
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/kspplatform/ksp/demo"
 	"github.com/kspplatform/ksp/filehash"
 	"github.com/kspplatform/ksp/httpapi"
+	"github.com/kspplatform/ksp/webhook"
 )
 
 func (m *Main) serve(ctx context.Context, args []string) error {
@@ -32,6 +33,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	smtpURL := fs.String("smtp-url", m.Getenv("KSP_SMTP_URL"), "smtp://user:pass@host:port (or smtps://) to send mail through; without it mail is written to the log (env KSP_SMTP_URL)")
 	mailFrom := fs.String("mail-from", m.Getenv("KSP_MAIL_FROM"), "From address of KSP's mail, e.g. \"KSP <noreply@example.org>\" (env KSP_MAIL_FROM)")
 	decodeMemory := fs.String("decode-memory", envOr(m.Getenv, "KSP_DECODE_MEMORY", "1GiB"), "memory that concurrent image decodes may take, e.g. 512MiB or 2GiB (env KSP_DECODE_MEMORY); an upload that finds it in use for 2 s is answered 503 unavailable")
+	hookPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (for local receivers; off in production)")
 	shared := fs.String("shared", m.Getenv("KSP_SHARED"), "folder of shared test data for demo content (env KSP_SHARED; default: ../shared beside the module)")
 	if err := m.parse(fs, args); err != nil {
 		return err
@@ -119,6 +121,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		m.Listening <- ln.Addr().String()
 	}
 	go escalateAlerts(ctx, db, time.Minute, log)
+	go (&webhook.Worker{Store: db, Client: webhook.NewClient(*hookPrivate), Log: log}).Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -78,6 +78,8 @@ type DB struct {
 	// alertDeadline is the deadline of alerts without a fixed one (0:
 	// ksp.DefaultAlertDeadline); see SetAlertDeadline.
 	alertDeadline time.Duration
+	// events wakes the live feed and webhook workers (webhooks.go).
+	events eventHub
 }
 
 // SetBatchSize sets how many bulk records go in one transaction (0: the
@@ -317,6 +319,8 @@ type Tx struct {
 	now ksp.Time
 	// authDirty is set by authChanged.
 	authDirty bool
+	// outbox tracks the webhook deliveries this transaction queues.
+	outbox *txOutbox
 }
 
 // authChanged marks the transaction as one that can change what
@@ -388,6 +392,9 @@ func (db *DB) writeConn(ctx context.Context, conn *sql.Conn, fn func(conn *sql.C
 	err = stx.Commit()
 	if tx.authDirty && db.onAuthChange != nil {
 		db.onAuthChange()
+	}
+	if tx.outbox != nil && tx.outbox.dirty {
+		db.events.wake()
 	}
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -503,6 +510,9 @@ func (tx *Tx) appendEvent(typ, objectID string, s ksp.Sharing, data any) (*ksp.E
 		if err := tx.setAudience(e.ID, s.Audience); err != nil {
 			return nil, err
 		}
+	}
+	if err := tx.queueDeliveries(e); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
