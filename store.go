@@ -9,6 +9,7 @@ import (
 // adapters implement it and pass the same conformance suite (storetest).
 type Store interface {
 	OrgService
+	DomainService
 	UserService
 	AccountService
 	APIKeyService
