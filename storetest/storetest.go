@@ -109,6 +109,7 @@ func Run(t *testing.T, open Opener) {
 		{"IncidentInput", testIncidentInput},
 		{"IncidentClose", testIncidentClose},
 		{"IncidentLinks", testIncidentLinks},
+		{"DomainClaims", testDomainClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
