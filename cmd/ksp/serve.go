@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp/demo"
+	"github.com/kspplatform/ksp/domainproof"
 	"github.com/kspplatform/ksp/filehash"
 	"github.com/kspplatform/ksp/httpapi"
 )
@@ -91,19 +92,20 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		}
 	}
 
+	domainChecker := domainproof.New(domainproof.Config{})
 	bank, err := startBank(ctx, db, m, &c)
 	if err != nil {
 		return err
 	}
 	api := httpapi.New(db, httpapi.Config{KeyRate: *keyRate, KeyBurst: 2 * *keyRate, IPRate: *ipRate, IPBurst: 2 * *ipRate,
-		MetricsToken: *metricsToken, TrustedProxies: trusted, Matcher: bank, DecodeBudget: decodeBudget,
+		MetricsToken: *metricsToken, TrustedProxies: trusted, Matcher: bank, DecodeBudget: decodeBudget, DomainChecker: domainChecker,
 		Ready: func(context.Context) error {
 			if !bank.Loaded() {
 				return errors.New("hash bank index not loaded")
 			}
 			return nil
 		}}, log)
-	mux, site, err := newMux(db, api, webOptions{PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank, DecodeBudget: decodeBudget}, log)
+	mux, site, err := newMux(db, api, webOptions{DomainChecker: domainChecker, PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank, DecodeBudget: decodeBudget}, log)
 	if err != nil {
 		return err
 	}
