@@ -110,6 +110,7 @@ func Run(t *testing.T, open Opener) {
 		{"IncidentClose", testIncidentClose},
 		{"IncidentLinks", testIncidentLinks},
 		{"DomainClaims", testDomainClaims},
+		{"AlertHostForms", testAlertHostForms},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -110,8 +110,14 @@ func (db *DB) CreateAlert(ctx context.Context, in ksp.AlertInput) (*ksp.Alert, b
 			in.EntityID = e.ID
 		}
 		var recent string
-		err := tx.queryRow(`SELECT id FROM alerts WHERE url = ? AND kind = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1`,
-			in.URL, string(ksp.AlertReferral), micros(tx.now.Add(-ksp.MergeWindow))).Scan(&recent)
+		// The same URL, with or without a leading www. (ksp.AlertMergeURLs).
+		urls := ksp.AlertMergeURLs(in.URL)
+		args := []any{string(ksp.AlertReferral), micros(tx.now.Add(-ksp.MergeWindow))}
+		for _, u := range urls {
+			args = append(args, u)
+		}
+		err := tx.queryRow(`SELECT id FROM alerts WHERE kind = ? AND created_at >= ? AND url IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(urls)), ", ")+`)
+			ORDER BY created_at DESC, id DESC LIMIT 1`, args...).Scan(&recent)
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("find alert to merge: %w", err)
 		}
