@@ -10,6 +10,7 @@ import (
 type Store interface {
 	OrgService
 	DomainService
+	NoticeService
 	UserService
 	AccountService
 	APIKeyService

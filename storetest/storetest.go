@@ -111,6 +111,7 @@ func Run(t *testing.T, open Opener) {
 		{"IncidentLinks", testIncidentLinks},
 		{"DomainClaims", testDomainClaims},
 		{"AlertHostForms", testAlertHostForms},
+		{"Notices", testNotices},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -126,6 +126,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		m.Listening <- ln.Addr().String()
 	}
 	go escalateAlerts(ctx, db, time.Minute, log)
+	go mailNotices(ctx, db, site.Mailer(), url, time.Minute, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

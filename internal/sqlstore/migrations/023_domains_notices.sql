@@ -28,3 +28,16 @@ DROP TABLE domains;
 ALTER TABLE domain_claims RENAME TO domains;
 CREATE UNIQUE INDEX domains_one_verified ON domains(domain) WHERE verified;
 CREATE INDEX domains_org ON domains(org_id, domain);
+
+-- Mail notices: how far the incident mail has read the event table, and
+-- when an alert's receiver was reminded of its coming deadline (once).
+CREATE TABLE notice_cursors (
+	name TEXT PRIMARY KEY,
+	seq  BIGINT NOT NULL
+);
+ALTER TABLE alerts ADD COLUMN reminded_at BIGINT;
+
+-- Alert URLs are personal data: erased from closed alerts once their
+-- preservation period ends (url becomes ''; host, counts and times stay).
+ALTER TABLE alerts ADD COLUMN url_erased_at BIGINT;
+CREATE INDEX alerts_responded ON alerts(status, responded_at);
