@@ -250,4 +250,3 @@ func (tx *Tx) alertDueNotices(orgs map[string]*noticeOrg, now ksp.Time) ([]*ksp.
 	}
 	return out, nil
 }
-
