@@ -11,6 +11,7 @@ type Store interface {
 	OrgService
 	DomainService
 	NoticeService
+	AlertEraser
 	UserService
 	AccountService
 	APIKeyService

@@ -112,6 +112,7 @@ func Run(t *testing.T, open Opener) {
 		{"DomainClaims", testDomainClaims},
 		{"AlertHostForms", testAlertHostForms},
 		{"Notices", testNotices},
+		{"AlertErasure", testAlertErasure},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

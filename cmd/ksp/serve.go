@@ -127,6 +127,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	go escalateAlerts(ctx, db, time.Minute, log)
 	go mailNotices(ctx, db, site.Mailer(), url, time.Minute, log)
+	go eraseAlertURLs(ctx, db, time.Hour, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
