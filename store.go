@@ -12,6 +12,7 @@ type Store interface {
 	DomainService
 	NoticeService
 	AlertEraser
+	IncidentLinkService
 	UserService
 	AccountService
 	APIKeyService

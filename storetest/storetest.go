@@ -113,6 +113,7 @@ func Run(t *testing.T, open Opener) {
 		{"AlertHostForms", testAlertHostForms},
 		{"Notices", testNotices},
 		{"AlertErasure", testAlertErasure},
+		{"IncidentAlertLinks", testIncidentAlertLinks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -41,3 +41,7 @@ ALTER TABLE alerts ADD COLUMN reminded_at BIGINT;
 -- preservation period ends (url becomes ''; host, counts and times stay).
 ALTER TABLE alerts ADD COLUMN url_erased_at BIGINT;
 CREATE INDEX alerts_responded ON alerts(status, responded_at);
+
+-- Alerts sent under an incident.
+ALTER TABLE alerts ADD COLUMN incident_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX alerts_incident ON alerts(incident_id, created_at);
