@@ -370,7 +370,7 @@ type Alert struct {
 	LinkedAlertID string `json:"linked_alert_id,omitempty"`
 	// IncidentID is the incident the alert was sent under.
 	IncidentID string `json:"incident_id,omitempty"`
-	Created       Time   `json:"created_at"`
+	Created    Time   `json:"created_at"`
 	// ClockStart is when the deadline started running (a removal order's
 	// receipt, else creation).
 	ClockStart Time           `json:"clock_start"`
