@@ -114,6 +114,7 @@ func Run(t *testing.T, open Opener) {
 		{"Notices", testNotices},
 		{"AlertErasure", testAlertErasure},
 		{"IncidentAlertLinks", testIncidentAlertLinks},
+		{"AlertRefusals", testAlertRefusals},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
