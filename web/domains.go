@@ -10,6 +10,22 @@ import (
 func (s *Server) registerDomains() {
 	s.Handle("POST /admin/domains/{domain}/verify", AdminOnly, s.verifyDomainPage)
 	s.Handle("POST /admin/domains/{domain}/remove", AdminOnly, s.removeDomainPage)
+	s.Handle("POST /staff/orgs/{id}/domains/{domain}/confirm", StaffOnly, s.confirmDomainPage)
+}
+
+// confirmDomainPage is staff confirming an org's domain by hand (audited
+// by the store).
+func (s *Server) confirmDomainPage(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.store.VerifyDomain(r.Context(), r.PathValue("id"), r.PathValue("domain"))
+	switch ksp.ErrorCode(err) {
+	case "":
+		s.flash(w, r, "success", "Domain "+r.PathValue("domain")+" confirmed for "+o.Name+". It now routes URL alerts to them.")
+	case ksp.ECONFLICT:
+		s.flash(w, r, "warning", "Domain "+r.PathValue("domain")+" cannot be confirmed: "+domainsConflictWords(err))
+	default:
+		return err
+	}
+	return redirect(w, r, "/staff/orgs")
 }
 
 // verifyDomainPage looks for the claim's token at the domain and says what

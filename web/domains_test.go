@@ -75,3 +75,29 @@ func TestDomainsAdminPage(t *testing.T) {
 		t.Fatal("removed domain still listed")
 	}
 }
+
+// TestDomainsStaffConfirm: staff confirm a claim by hand from the
+// organisations list; a domain another org verified is refused.
+func TestDomainsStaffConfirm(t *testing.T) {
+	h := newHarness(t, Config{})
+	plat := h.org("Vidstream", ksp.KindPlatform, ksp.SizeLarge)
+	other := h.org("Otherhost", ksp.KindPlatform, ksp.SizeSmall)
+	staff := h.user(h.staffOrg(), "staff@ksp.example", ksp.RoleAdmin, true)
+	member := h.user(plat, "admin@vidstream.example", ksp.RoleAdmin, true)
+	for _, o := range []*ksp.Org{plat, other} {
+		if _, err := h.db.AddDomain(h.sys, o.ID, "contested.example"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc := h.client()
+	sc.signIn(staff, 0)
+	sc.want(sc.get("/staff/orgs"), 200, "contested.example", "Not verified", "Confirm")
+	sc.want(sc.post("/staff/orgs/"+plat.ID+"/domains/contested.example/confirm", nil), 200, "Domain contested.example confirmed for Vidstream")
+	sc.want(sc.post("/staff/orgs/"+other.ID+"/domains/contested.example/confirm", nil), 200, "cannot be confirmed", "verified by another organisation")
+	mc := h.client()
+	mc.signIn(member, 1)
+	mc.get("/admin")
+	if res := mc.post("/staff/orgs/"+plat.ID+"/domains/contested.example/confirm", nil); res.StatusCode != 403 && res.StatusCode != 404 {
+		t.Fatalf("member confirming: %d", res.StatusCode)
+	}
+}
