@@ -117,6 +117,8 @@ type AlertInput struct {
 	// DoNotNotifyUntil asks the platform not to tell its user before this
 	// date (an investigation may be running).
 	DoNotNotifyUntil *Time `json:"do_not_notify_until,omitempty"`
+	// IncidentID links the alert to an incident the sender may see.
+	IncidentID string `json:"incident_id,omitempty"`
 }
 
 // Size limits of alert text fields.
@@ -137,6 +139,9 @@ func (in *AlertInput) Normalize(now time.Time, f *Fields) {
 		f.Add("url", reason)
 	} else {
 		in.URL = u
+	}
+	if in.IncidentID = strings.TrimSpace(in.IncidentID); in.IncidentID != "" && !ValidID(in.IncidentID) {
+		f.Add("incident_id", "not an identifier")
 	}
 	in.Kind = AlertKind(strings.ToLower(strings.TrimSpace(string(in.Kind))))
 	if !slices.Contains(AlertKinds, in.Kind) {
@@ -363,7 +368,9 @@ type Alert struct {
 	Escalated       bool   `json:"escalated"`
 	// LinkedAlertID is the referral on the same URL a legal order links to.
 	LinkedAlertID string `json:"linked_alert_id,omitempty"`
-	Created       Time   `json:"created_at"`
+	// IncidentID is the incident the alert was sent under.
+	IncidentID string `json:"incident_id,omitempty"`
+	Created    Time   `json:"created_at"`
 	// ClockStart is when the deadline started running (a removal order's
 	// receipt, else creation).
 	ClockStart Time           `json:"clock_start"`

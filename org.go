@@ -80,8 +80,8 @@ type OrgService interface {
 	CreateOrg(ctx context.Context, o *Org) error
 	UpdateOrg(ctx context.Context, id string, upd OrgUpdate) (*Org, error)
 	AddDomain(ctx context.Context, orgID, domain string) (*Org, error)
-	// VerifyDomain marks a domain verified; staff confirm it here until the
-	// alerts issue adds proof by well-known file or DNS.
+	// VerifyDomain is staff confirming a domain by hand (audited); members
+	// prove control through DomainService.ProveDomain.
 	VerifyDomain(ctx context.Context, orgID, domain string) (*Org, error)
 }
 

@@ -9,6 +9,10 @@ import (
 // adapters implement it and pass the same conformance suite (storetest).
 type Store interface {
 	OrgService
+	DomainService
+	NoticeService
+	AlertEraser
+	IncidentLinkService
 	UserService
 	AccountService
 	APIKeyService

@@ -54,6 +54,18 @@ func SeedIncidents(ctx context.Context, w *World) error {
 			return err
 		},
 		func() error {
+			// A member's alert sent under the exercise: it joins the
+			// referral Vidstream sent on the same thread, so the
+			// incident page lists it for the parties to it.
+			ctx := adminOf(ctx, w, "pixelboard")
+			if ctx == nil {
+				return nil
+			}
+			_, _, err := w.Store.CreateAlert(ctx, ksp.AlertInput{URL: "https://threadly.example/t/demo-thread-88", Kind: ksp.AlertReferral, Tier: ksp.TierCrisis,
+				Labels: []string{"attack_content"}, IncidentID: exercise.ID, Note: "Exercise: copy of the simulated stream."})
+			return err
+		},
+		func() error {
 			summary := "A tabletop exercise of the incident protocol with every member. No real content was involved."
 			_, err := w.Store.CloseIncident(jonas, exercise.ID, ksp.CloseIncidentInput{EndCriteria: "No new copies found for the length of the exercise.",
 				Debrief: "Activation took four minutes; members asked for the hash set in CSV as well.", PublicSummary: &summary})
@@ -73,6 +85,21 @@ func SeedIncidents(ctx context.Context, w *World) error {
 	}
 	if _, err := w.Store.ActivateIncident(amina, draft.ID, ksp.ActivateIncidentInput{}); err != nil {
 		return fmt.Errorf("demo incidents: %w", err)
+	}
+	return nil
+}
+
+// adminOf acts as the first admin of the demo org with this slug (nil when
+// the org or its admin is missing).
+func adminOf(ctx context.Context, w *World, slug string) context.Context {
+	o := w.Orgs[slug]
+	if o == nil {
+		return nil
+	}
+	for _, u := range w.Users {
+		if u.OrgID == o.ID && u.Role == ksp.RoleAdmin {
+			return ksp.NewContext(ctx, w.Actor(u.Email))
+		}
 	}
 	return nil
 }

@@ -73,8 +73,6 @@ func (s *Server) routeTable() []*Route {
 		{Method: "GET", Path: "/api/v1/orgs", Summary: "Member organisations", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Org{}, List: true, Query: []string{"kind", "status", "limit", "cursor"}, handler: s.listOrgs},
 		{Method: "GET", Path: "/api/v1/orgs/{id}", Summary: "One organisation", Role: ksp.RoleViewer, Scope: ksp.ScopeRead, Resp: ksp.Org{}, handler: s.getOrg},
 		{Method: "PATCH", Path: "/api/v1/orgs/{id}", Summary: "Change an organisation (status: staff)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Req: ksp.OrgUpdate{}, Resp: ksp.Org{}, handler: s.patchOrg},
-		{Method: "POST", Path: "/api/v1/orgs/{id}/domains", Summary: "Add a domain (unverified)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Req: DomainBody{}, Resp: ksp.Org{}, Status: 201, handler: s.addDomain},
-		{Method: "POST", Path: "/api/v1/orgs/{id}/domains/{domain}/verify", Summary: "Confirm a domain (staff)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Resp: ksp.Org{}, handler: s.verifyDomain},
 		{Method: "GET", Path: "/api/v1/orgs/{id}/users", Summary: "An organisation's users", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Resp: ksp.User{}, List: true, Query: []string{"limit", "cursor"}, handler: s.listUsers},
 		{Method: "POST", Path: "/api/v1/orgs/{id}/users", Summary: "Add a user (invited unless a password is given)", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Req: ksp.NewUser{}, Resp: CreatedUser{}, Status: 201, handler: s.createUser},
 		{Method: "PATCH", Path: "/api/v1/orgs/{id}/users/{uid}", Summary: "Change a user's name or role", Role: ksp.RoleAdmin, Scope: ksp.ScopeAdmin, Req: ksp.UserUpdate{}, Resp: ksp.User{}, handler: s.patchUser},
@@ -162,18 +160,6 @@ func (s *Server) patchOrg(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return s.store.UpdateOrg(r.Context(), r.PathValue("id"), upd)
-}
-
-func (s *Server) addDomain(r *http.Request) (any, error) {
-	var b DomainBody
-	if err := decodeJSON(r, &b); err != nil {
-		return nil, err
-	}
-	return s.store.AddDomain(r.Context(), r.PathValue("id"), b.Domain)
-}
-
-func (s *Server) verifyDomain(r *http.Request) (any, error) {
-	return s.store.VerifyDomain(r.Context(), r.PathValue("id"), r.PathValue("domain"))
 }
 
 func (s *Server) listUsers(r *http.Request) (any, error) {

@@ -112,6 +112,12 @@ func Run(t *testing.T, open Opener) {
 		{"IncidentInput", testIncidentInput},
 		{"IncidentClose", testIncidentClose},
 		{"IncidentLinks", testIncidentLinks},
+		{"DomainClaims", testDomainClaims},
+		{"AlertHostForms", testAlertHostForms},
+		{"Notices", testNotices},
+		{"AlertErasure", testAlertErasure},
+		{"IncidentAlertLinks", testIncidentAlertLinks},
+		{"AlertRefusals", testAlertRefusals},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

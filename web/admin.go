@@ -13,6 +13,7 @@ import (
 func (s *Server) registerAdmin() {
 	s.Handle("GET /admin", AdminOnly, s.admin)
 	s.Handle("POST /admin/domains", AdminOnly, s.addDomain)
+	s.registerDomains()
 	s.Handle("GET /admin/users", AdminOnly, s.users)
 	s.Handle("POST /admin/users", AdminOnly, s.inviteUser)
 	s.Handle("POST /admin/users/{id}/role", AdminOnly, s.changeRole)
@@ -29,6 +30,10 @@ func (s *Server) registerAdmin() {
 // AdminData is the organisation page's content.
 type AdminData struct {
 	Org *ksp.Org
+	// Claims are the org's domains with their tokens and proof.
+	Claims []*ksp.DomainClaim
+	// CanCheck is set when the server can check domains itself.
+	CanCheck bool
 }
 
 // memberSince is the day an organisation became a member, or nothing for
@@ -47,8 +52,12 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, status int, p
 	if err != nil {
 		return err
 	}
+	claims, err := s.store.FindDomainClaims(r.Context(), a.OrgID)
+	if err != nil {
+		return err
+	}
 	p.Title = o.Name
-	p.Data = AdminData{Org: o}
+	p.Data = AdminData{Org: o, Claims: claims, CanCheck: s.cfg.DomainChecker != nil}
 	return s.render(w, r, status, "admin.html", p)
 }
 

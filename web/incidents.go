@@ -137,6 +137,9 @@ type IncidentData struct {
 	// NeedsReview is set for an emergency activation unconfirmed after
 	// 24 hours.
 	NeedsReview bool
+	// Links are the alerts and signals sent under the incident that the
+	// viewer may see (none for anonymous readers).
+	Links *ksp.IncidentLinks
 }
 
 func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, status int, p *Page) error {
@@ -151,6 +154,9 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, status int
 	d := IncidentData{Incident: i, Timeline: tl, NeedsReview: i.NeedsReview(ksp.Now())}
 	if a != nil {
 		d.Staff, d.Me = a.Staff, "user:"+a.UserID
+		if d.Links, err = s.store.FindIncidentLinks(r.Context(), i.ID); err != nil {
+			return err
+		}
 	}
 	p.Data = d
 	return s.render(w, r, status, "incident.html", p)

@@ -90,6 +90,9 @@ type Config struct {
 	// try again. Nil: a budget of filehash.DefaultDecodeMemory for this
 	// server alone.
 	DecodeBudget *filehash.MemoryBudget
+	// DomainChecker proves control of the domains an org claims; without
+	// it the admin page leaves verification to staff.
+	DomainChecker ksp.DomainChecker
 }
 
 // Access says who may open a page.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp/demo"
+	"github.com/kspplatform/ksp/domainproof"
 	"github.com/kspplatform/ksp/filehash"
 	"github.com/kspplatform/ksp/httpapi"
 	"github.com/kspplatform/ksp/webhook"
@@ -93,14 +94,15 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		}
 	}
 
+	domainChecker := domainproof.New(domainproof.Config{})
 	bank, err := startBank(ctx, db, m, &c)
 	if err != nil {
 		return err
 	}
 	api := httpapi.New(db, httpapi.Config{KeyRate: *keyRate, KeyBurst: 2 * *keyRate, IPRate: *ipRate, IPBurst: 2 * *ipRate,
-		MetricsToken: *metricsToken, TrustedProxies: trusted, Matcher: bank, DecodeBudget: decodeBudget,
+		MetricsToken: *metricsToken, TrustedProxies: trusted, Matcher: bank, DecodeBudget: decodeBudget, DomainChecker: domainChecker,
 		Ready: func(context.Context) error { return bankReady(bank, time.Now()) }}, log)
-	mux, site, err := newMux(db, api, webOptions{PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank, DecodeBudget: decodeBudget}, log)
+	mux, site, err := newMux(db, api, webOptions{DomainChecker: domainChecker, PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank, DecodeBudget: decodeBudget}, log)
 	if err != nil {
 		return err
 	}
@@ -122,6 +124,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	go escalateAlerts(ctx, db, time.Minute, log)
 	go (&webhook.Worker{Store: db, Client: webhook.NewClient(*hookPrivate), Log: log}).Run(ctx)
+	go mailNotices(ctx, db, site.Mailer(), url, time.Minute, log)
+	go eraseAlertURLs(ctx, db, time.Hour, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -26,6 +26,8 @@ type webOptions struct {
 	Matcher ksp.Matcher
 	// DecodeBudget bounds the memory of image decodes, shared with the API.
 	DecodeBudget *filehash.MemoryBudget
+	// DomainChecker proves control of claimed domains on the admin page.
+	DomainChecker ksp.DomainChecker
 }
 
 // newMux builds every route the server answers: health and metrics, the JSON
@@ -45,7 +47,7 @@ func newMux(db ksp.Store, api *httpapi.Server, o webOptions, log *slog.Logger) (
 			mailer = mail.Log{Log: log}
 		}
 	}
-	site, err := web.New(db, web.Config{PublicURL: o.PublicURL, Mailer: mailer, ClientIP: api.ClientIP, Matcher: o.Matcher, DecodeBudget: o.DecodeBudget}, log)
+	site, err := web.New(db, web.Config{PublicURL: o.PublicURL, Mailer: mailer, ClientIP: api.ClientIP, Matcher: o.Matcher, DecodeBudget: o.DecodeBudget, DomainChecker: o.DomainChecker}, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -99,6 +99,15 @@ func (db *DB) CreateAlert(ctx context.Context, in ksp.AlertInput) (*ksp.Alert, b
 	var id string
 	merged := false
 	err = db.write(ctx, func(tx *Tx) error {
+		if in.IncidentID != "" {
+			vis, err := tx.visibleIncidents(act, []string{in.IncidentID})
+			if err != nil {
+				return err
+			}
+			if !vis[in.IncidentID] {
+				return &ksp.Error{Code: ksp.EINVALID, Message: "unknown incident", Fields: []ksp.FieldError{{Field: "incident_id", Reason: "no incident with this id that you may see"}}}
+			}
+		}
 		if in.EntityID != "" {
 			e, err := db.findEntity(ctx, tx, in.EntityID)
 			if ksp.ErrorCode(err) == ksp.ENOTFOUND {
@@ -110,8 +119,14 @@ func (db *DB) CreateAlert(ctx context.Context, in ksp.AlertInput) (*ksp.Alert, b
 			in.EntityID = e.ID
 		}
 		var recent string
-		err := tx.queryRow(`SELECT id FROM alerts WHERE url = ? AND kind = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1`,
-			in.URL, string(ksp.AlertReferral), micros(tx.now.Add(-ksp.MergeWindow))).Scan(&recent)
+		// The same URL, with or without a leading www. (ksp.AlertMergeURLs).
+		urls := ksp.AlertMergeURLs(in.URL)
+		args := []any{string(ksp.AlertReferral), micros(tx.now.Add(-ksp.MergeWindow))}
+		for _, u := range urls {
+			args = append(args, u)
+		}
+		err := tx.queryRow(`SELECT id FROM alerts WHERE kind = ? AND created_at >= ? AND url IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(urls)), ", ")+`)
+			ORDER BY created_at DESC, id DESC LIMIT 1`, args...).Scan(&recent)
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("find alert to merge: %w", err)
 		}
@@ -155,10 +170,10 @@ func (tx *Tx) newAlert(act *ksp.Actor, in *ksp.AlertInput, linked string) (strin
 	}
 	deadline := clock.Add(ksp.AlertDeadline(in.Kind, in.Tier, tx.db.otherDeadline()))
 	if _, err := tx.exec(`INSERT INTO alerts (id, url, host, kind, tier, threat_level, issuing_authority, member_state, legal_basis, received_at, entity_id, labels, tlp,
-		jurisdiction, sender_org_id, receiver_org_id, linked_alert_id, status, created_at, clock_start, deadline_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		jurisdiction, sender_org_id, receiver_org_id, linked_alert_id, status, created_at, clock_start, deadline_at, incident_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, in.URL, host, string(in.Kind), in.Tier, in.ThreatLevel, authority, state, basis, received, in.EntityID, jsonList(in.Labels), string(in.TLP),
-		in.Jurisdiction, act.OrgID, receiver, linked, ksp.AlertOpen, micros(tx.now), micros(clock), micros(deadline)); err != nil {
+		in.Jurisdiction, act.OrgID, receiver, linked, ksp.AlertOpen, micros(tx.now), micros(clock), micros(deadline), in.IncidentID); err != nil {
 		return "", fmt.Errorf("insert alert: %w", err)
 	}
 	if err := tx.insertRequest(act, id, in); err != nil {
@@ -285,6 +300,11 @@ func (tx *Tx) mergeAlert(act *ksp.Actor, id string, in *ksp.AlertInput) error {
 			return fmt.Errorf("merge alert: %w", err)
 		}
 		a.Tier = in.Tier
+	}
+	if a.IncidentID == "" && in.IncidentID != "" {
+		if _, err := tx.exec(`UPDATE alerts SET incident_id = ? WHERE id = ?`, in.IncidentID, id); err != nil {
+			return fmt.Errorf("merge alert: %w", err)
+		}
 	}
 	jur := a.Jurisdiction
 	if jur == "" && in.Jurisdiction != "" {

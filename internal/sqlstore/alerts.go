@@ -32,7 +32,7 @@ const (
 const alertCols = `a.id, a.url, a.host, a.kind, a.tier, a.threat_level, a.issuing_authority, a.member_state, a.legal_basis, a.received_at,
 	a.entity_id, a.labels, a.tlp, a.jurisdiction, a.sender_org_id, a.receiver_org_id, a.linked_alert_id, a.status, a.created_at,
 	a.clock_start, a.deadline_at, a.escalated_at, a.response_action, a.response_note, a.response_reason, a.responded_at, a.preserve_until,
-	COALESCE(ro.name, '')`
+	COALESCE(ro.name, ''), a.incident_id`
 
 const alertFrom = ` FROM alerts a LEFT JOIN orgs ro ON ro.id = a.receiver_org_id`
 
@@ -43,7 +43,7 @@ func scanAlert(sc interface{ Scan(...any) error }) (*ksp.Alert, error) {
 	var created, clock, deadline int64
 	if err := sc.Scan(&a.ID, &a.URL, &a.Host, &kind, &a.Tier, &a.ThreatLevel, &authority, &state, &basis, &received,
 		&a.EntityID, &labels, &tlp, &a.Jurisdiction, &a.SenderOrgID, &a.ReceiverOrgID, &a.LinkedAlertID, &a.Status, &created,
-		&clock, &deadline, &escalated, &action, &note, &reason, &responded, &preserve, &a.ReceiverOrgName); err != nil {
+		&clock, &deadline, &escalated, &action, &note, &reason, &responded, &preserve, &a.ReceiverOrgName, &a.IncidentID); err != nil {
 		return nil, err
 	}
 	a.Kind, a.TLP = ksp.AlertKind(kind), ksp.TLP(tlp)

@@ -60,13 +60,15 @@ func (db *DB) findOrg(ctx context.Context, q querier, a *ksp.Actor, id string) (
 	if err != nil {
 		return nil, fmt.Errorf("find org: %w", err)
 	}
-	if err := db.loadDomains(ctx, q, []*ksp.Org{o}); err != nil {
+	if err := db.loadDomains(ctx, q, a, []*ksp.Org{o}); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-func (db *DB) loadDomains(ctx context.Context, q querier, orgs []*ksp.Org) error {
+// loadDomains fills in the orgs' domains: verified ones for everyone, the
+// claims still unproven only for the org itself and staff.
+func (db *DB) loadDomains(ctx context.Context, q querier, a *ksp.Actor, orgs []*ksp.Org) error {
 	if len(orgs) == 0 {
 		return nil
 	}
@@ -78,7 +80,9 @@ func (db *DB) loadDomains(ctx context.Context, q querier, orgs []*ksp.Org) error
 		ph[i] = "?"
 		args[i] = o.ID
 	}
-	rows, err := q.QueryContext(ctx, db.rebind(`SELECT org_id, domain, verified FROM domains WHERE org_id IN (`+strings.Join(ph, ",")+`) ORDER BY domain`), args...)
+	args = append(args, true, a.Staff, a.OrgID)
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT org_id, domain, verified FROM domains WHERE org_id IN (`+strings.Join(ph, ",")+`)
+		AND (verified = ? OR ? OR org_id = ?) ORDER BY domain`), args...)
 	if err != nil {
 		return fmt.Errorf("load domains: %w", err)
 	}
@@ -133,7 +137,7 @@ func (db *DB) FindOrgs(ctx context.Context, f ksp.OrgFilter) ([]*ksp.Org, string
 		return nil, "", fmt.Errorf("find orgs: %w", err)
 	}
 	out, next := cut(out, f.Page, func(o *ksp.Org) string { return o.ID })
-	if err := db.loadDomains(ctx, db.sql, out); err != nil {
+	if err := db.loadDomains(ctx, db.sql, a, out); err != nil {
 		return nil, "", err
 	}
 	return out, next, nil
@@ -188,7 +192,7 @@ func (tx *Tx) createOrg(o *ksp.Org) error {
 		return fmt.Errorf("create org: %w", err)
 	}
 	for _, d := range o.Domains {
-		if err := tx.addDomain(o.ID, d.Domain, d.Verified); err != nil {
+		if err := tx.addDomain(o.ID, d.Domain, d.Verified, true); err != nil {
 			return err
 		}
 	}
@@ -208,24 +212,6 @@ func (tx *Tx) checkNotSecretariat(field, name string) error {
 	}
 	return &ksp.Error{Code: ksp.EINVALID, Message: "this name reads like the programme's secretariat",
 		Fields: []ksp.FieldError{{Field: field, Reason: "too like the name of the programme's secretariat; choose your organisation's own name"}}}
-}
-
-func (tx *Tx) addDomain(orgID, domain string, verified bool) error {
-	var owner string
-	err := tx.queryRow(`SELECT org_id FROM domains WHERE domain = ?`, domain).Scan(&owner)
-	switch {
-	case err == nil && owner == orgID:
-		return nil
-	case err == nil:
-		return &ksp.Error{Code: ksp.ECONFLICT, Message: "domain belongs to another organisation", Fields: []ksp.FieldError{{Field: "domain", Reason: "already registered by another organisation"}}}
-	case !isNoRows(err):
-		return fmt.Errorf("add domain: %w", err)
-	}
-	if _, err := tx.exec(`INSERT INTO domains (domain, org_id, verified, token, created_at) VALUES (?, ?, ?, ?, ?)`,
-		domain, orgID, verified, ksp.RandomToken(16), micros(tx.now)); err != nil {
-		return fmt.Errorf("add domain: %w", err)
-	}
-	return tx.audit("domain.add", "domain:"+domain, orgID, nil)
 }
 
 // UpdateOrg changes an org: its admins may change name, size, website and
@@ -284,55 +270,6 @@ func (db *DB) UpdateOrg(ctx context.Context, id string, upd ksp.OrgUpdate) (*ksp
 		}
 		out = o
 		return tx.audit("org.update", "org:"+id, id, map[string]any{"name": o.Name, "status": o.Status})
-	})
-	return out, err
-}
-
-// AddDomain registers an unverified domain for an org.
-func (db *DB) AddDomain(ctx context.Context, orgID, domain string) (*ksp.Org, error) {
-	a, err := requireOrgAdmin(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	d, ok := ksp.NormalizeDomain(domain)
-	if !ok {
-		return nil, &ksp.Error{Code: ksp.EINVALID, Message: "invalid domain", Fields: []ksp.FieldError{{Field: "domain", Reason: "not a domain name"}}}
-	}
-	var out *ksp.Org
-	err = db.write(ctx, func(tx *Tx) error {
-		if _, err := db.findOrg(ctx, tx, a, orgID); err != nil {
-			return err
-		}
-		if err := tx.addDomain(orgID, d, false); err != nil {
-			return err
-		}
-		out, err = db.findOrg(ctx, tx, a, orgID)
-		return err
-	})
-	return out, err
-}
-
-// VerifyDomain marks an org's domain verified (staff confirmation).
-func (db *DB) VerifyDomain(ctx context.Context, orgID, domain string) (*ksp.Org, error) {
-	a, err := requireStaff(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d, _ := ksp.NormalizeDomain(domain)
-	var out *ksp.Org
-	err = db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE domains SET verified = ? WHERE domain = ? AND org_id = ?`, true, d, orgID)
-		if err != nil {
-			return fmt.Errorf("verify domain: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ksp.NotFound("domain")
-		}
-		if err := tx.audit("domain.verify", "domain:"+d, orgID, nil); err != nil {
-			return err
-		}
-		out, err = db.findOrg(ctx, tx, a, orgID)
-		return err
 	})
 	return out, err
 }

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/mail"
+	"github.com/kspplatform/ksp/mail/mailtest"
+	"github.com/kspplatform/ksp/storetest"
+)
+
+// TestMailNoticesJob runs the serve loop's notice job on a real store and a
+// real SMTP server: an incident's activation reaches the members' users, a
+// removal order ten minutes from its deadline reminds the receiver, once.
+func TestMailNoticesJob(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	db, err := openStore(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fx := storetest.NewFixture(t, db.(storetest.Store))
+	smtp := mailtest.Start(t)
+	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TakeNotices(storetest.Staff(), time.Now()); err != nil { // the job's start point
+		t.Fatal(err)
+	}
+	second, err := db.CreateStaffUser(storetest.Staff(), "second@ksp.example", "Second", "a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	so := fx.StaffOrg(t)
+	inc := &ksp.Incident{Type: ksp.IncidentTypeContentIncident, Title: "Attack streamed", Sharing: ksp.Sharing{Distribution: ksp.DistMembers, TLP: ksp.TLPGreen}}
+	if err := db.CreateIncident(storetest.As(so, fx.StaffUser), inc); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*ksp.User{fx.StaffUser, second} {
+		if _, err := db.ActivateIncident(storetest.As(so, u), inc.ID, ksp.ActivateIncidentInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := ksp.T(time.Now().Add(-50 * time.Minute))
+	order, _, err := db.CreateAlert(storetest.As(fx.Gov, fx.GovAdmin), ksp.AlertInput{URL: "https://big-platform.example/x", Kind: ksp.AlertTCORemovalOrder,
+		Order: &ksp.RemovalOrder{IssuingAuthority: "Authority", MemberState: "DE", LegalBasis: "Art. 3", ReceivedAt: &r}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { mailNotices(ctx, db, mailer, "https://ksp.example", 20*time.Millisecond, quiet); close(done) }()
+	m, err := smtp.Wait("admin@tiny.example", "KSP incident activated", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Body, "Attack streamed") || !strings.Contains(m.Body, "https://ksp.example/incidents/"+inc.ID) {
+		t.Fatalf("incident mail:\n%s", m.Body)
+	}
+	m, err = smtp.Wait("admin@big.example", "KSP alert due soon", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Body, "/alerts/"+order.ID) || strings.Contains(m.Body, "big-platform.example/x") {
+		t.Fatalf("reminder:\n%s", m.Body)
+	}
+	time.Sleep(100 * time.Millisecond) // several more ticks
+	cancel()
+	<-done
+	count := map[string]int{}
+	for _, m := range smtp.Messages() {
+		for _, to := range m.To {
+			count[to+" "+m.Subject]++
+		}
+	}
+	for k, n := range count {
+		if n != 1 {
+			t.Errorf("%s: %d mails, want 1", k, n)
+		}
+	}
+	if count["viewer@big.example KSP alert due soon"] != 0 {
+		t.Error("a viewer was asked to answer an alert")
+	}
+	if count["viewer@big.example KSP incident activated"] != 1 {
+		t.Errorf("a member org's viewer did not hear of the incident: %v", count)
+	}
+}
