@@ -124,6 +124,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		m.Listening <- ln.Addr().String()
 	}
 	go escalateAlerts(ctx, db, time.Minute, log)
+	go caseRetention(ctx, db, caseMailer(*smtpURL, *mailFrom, log), time.Hour, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
