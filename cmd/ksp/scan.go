@@ -114,7 +114,7 @@ type pendingFile struct {
 // scanCounts are the summary's figures.
 type scanCounts struct {
 	files, hashed, resumed, matchedFiles, matches, errors int
-	casesOpened, casesUpdated                            int
+	casesOpened, casesUpdated                             int
 }
 
 func (m *Main) scan(ctx context.Context, args []string) error {
