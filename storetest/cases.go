@@ -422,3 +422,63 @@ func testCaseBadInput(t *testing.T, open Opener) {
 		t.Errorf("bad status filter: %v", err)
 	}
 }
+
+// testCaseConcurrency: reviewers deciding one case at once get one
+// decision and conflicts; scans opening one reference at once get one case.
+func testCaseConcurrency(t *testing.T, open Opener) {
+	db := open(t)
+	f := NewFixture(t, db)
+	start := As(f.Startup, f.StartAdm)
+	sig := caseSignal(t, f, 50, "high", ksp.DistMembers, ksp.TLPGreen)
+	const n = 4
+	type result struct {
+		c       *ksp.Case
+		created bool
+		err     error
+	}
+	res := make(chan result, n)
+	for range n {
+		go func() {
+			c, created, err := db.OpenCase(start, ksp.CaseInput{ContentRef: "same/ref", Matches: []ksp.CaseMatchInput{{SignalID: sig}}})
+			res <- result{c, created, err}
+		}()
+	}
+	created, id := 0, ""
+	for range n {
+		r := <-res
+		if r.err != nil {
+			t.Fatalf("concurrent open: %v", r.err)
+		}
+		if r.created {
+			created++
+		}
+		if id != "" && r.c.ID != id {
+			t.Fatalf("two cases for one reference: %s, %s", id, r.c.ID)
+		}
+		id = r.c.ID
+	}
+	if created != 1 {
+		t.Fatalf("%d opens reported a new case, want 1", created)
+	}
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := db.DecideCase(start, id, ksp.DecisionInput{Decision: []string{"remove", "keep"}[i%2], PolicyClause: "ToS"})
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case ksp.ErrorCode(err) != ksp.ECONFLICT:
+			t.Errorf("concurrent decision: %v, want success or conflict", err)
+		}
+	}
+	c, err := db.FindCaseByID(start, id)
+	must(t, err)
+	if ok != 1 || len(c.Decisions) != 1 {
+		t.Errorf("%d decisions succeeded, %d recorded; want 1", ok, len(c.Decisions))
+	}
+}

@@ -109,6 +109,7 @@ func Run(t *testing.T, open Opener) {
 		{"CaseVisibility", testCaseVisibility},
 		{"CaseRetention", testCaseRetention},
 		{"CaseBadInput", testCaseBadInput},
+		{"CaseConcurrency", testCaseConcurrency},
 		{"IncidentActivation", testIncidentActivation},
 		{"IncidentVisibility", testIncidentVisibility},
 		{"IncidentInput", testIncidentInput},

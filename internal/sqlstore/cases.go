@@ -308,6 +308,16 @@ func (db *DB) FindCases(ctx context.Context, f ksp.CaseFilter) ([]*ksp.Case, str
 	return out, next, nil
 }
 
+// lockCase takes the case's row lock for the rest of the transaction
+// (a no-op update, portable to both databases), so that concurrent writes
+// to one case queue up instead of racing for its history's sequence.
+func (tx *Tx) lockCase(id string) error {
+	if _, err := tx.exec(`UPDATE cases SET updated_at = updated_at WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("lock case: %w", err)
+	}
+	return nil
+}
+
 // addCaseHistory appends an entry to a case's history.
 func (tx *Tx) addCaseHistory(caseID, typ, actor, note string) error {
 	var seq int64
@@ -419,8 +429,16 @@ func (db *DB) OpenCase(ctx context.Context, in ksp.CaseInput) (*ksp.Case, bool, 
 		var status string
 		if n, _ := res.RowsAffected(); n == 1 {
 			created, status = true, ksp.CaseOpen
-		} else if err := tx.queryRow(`SELECT id, status FROM cases WHERE org_id = ? AND content_ref = ?`, a.OrgID, in.ContentRef).Scan(&id, &status); err != nil {
-			return fmt.Errorf("open case: %w", err)
+		} else {
+			if err := tx.queryRow(`SELECT id FROM cases WHERE org_id = ? AND content_ref = ?`, a.OrgID, in.ContentRef).Scan(&id); err != nil {
+				return fmt.Errorf("open case: %w", err)
+			}
+			if err := tx.lockCase(id); err != nil {
+				return err
+			}
+			if err := tx.queryRow(`SELECT status FROM cases WHERE id = ?`, id).Scan(&status); err != nil {
+				return fmt.Errorf("open case: %w", err)
+			}
 		}
 		added := 0
 		for _, m := range matches {
@@ -492,6 +510,9 @@ func (db *DB) AssignCase(ctx context.Context, id, userID string) (*ksp.Case, err
 		if _, err := db.loadCase(ctx, tx, a.OrgID, id); err != nil {
 			return err
 		}
+		if err := tx.lockCase(id); err != nil {
+			return err
+		}
 		if userID != "" {
 			var n int
 			if ksp.ValidID(userID) {
@@ -533,11 +554,19 @@ func (db *DB) DecideCase(ctx context.Context, id string, in ksp.DecisionInput) (
 	var signals []string
 	verdict := ksp.DecisionVerdict(in.Decision)
 	err = db.write(ctx, func(tx *Tx) error {
-		c, err := db.loadCase(ctx, tx, a.OrgID, id)
-		if err != nil {
+		if _, err := db.loadCase(ctx, tx, a.OrgID, id); err != nil {
 			return err
 		}
 		if err := f.Err(); err != nil {
+			return err
+		}
+		// Locked, then read again: of two reviewers deciding at once, the
+		// second sees the first's decision.
+		if err := tx.lockCase(id); err != nil {
+			return err
+		}
+		c, err := db.loadCase(ctx, tx, a.OrgID, id)
+		if err != nil {
 			return err
 		}
 		if c.Status == ksp.CaseDecided {
@@ -591,7 +620,9 @@ func (db *DB) DecideCase(ctx context.Context, id string, in ksp.DecisionInput) (
 		return nil, err
 	}
 	if verdict != "" {
-		comment := "review case decision: " + in.Decision + " (" + in.PolicyClause + ")"
+		// The comment names no policy clause and no reference: those stay
+		// with the case, which only the org sees.
+		comment := "decided in a review case: " + in.Decision
 		for _, sid := range signals {
 			_, err := db.GiveFeedback(ctx, sid, ksp.FeedbackInput{Verdict: verdict, Comment: comment})
 			note := sid + ": " + verdict
@@ -600,12 +631,18 @@ func (db *DB) DecideCase(ctx context.Context, id string, in ksp.DecisionInput) (
 				// Narrowed away between the decision and now: the verdict
 				// would be about nothing the org sees.
 				err = db.write(ctx, func(tx *Tx) error {
+					if err := tx.lockCase(id); err != nil {
+						return err
+					}
 					return tx.addCaseHistory(id, ksp.CaseHistoryFeedbackNo, a.AuditName(), sid+": no longer visible")
 				})
 			case err != nil:
 				return nil, fmt.Errorf("case %s decided, but posting feedback on signal %s failed: %w", id, sid, err)
 			default:
 				err = db.write(ctx, func(tx *Tx) error {
+					if err := tx.lockCase(id); err != nil {
+						return err
+					}
 					if _, err := tx.exec(`UPDATE case_matches SET verdict = ? WHERE case_id = ? AND signal_id = ?`, verdict, id, sid); err != nil {
 						return fmt.Errorf("case feedback: %w", err)
 					}
@@ -628,6 +665,12 @@ func (db *DB) SetCaseLegalHold(ctx context.Context, id string, hold bool) (*ksp.
 		return nil, err
 	}
 	err = db.write(ctx, func(tx *Tx) error {
+		if _, err := db.loadCase(ctx, tx, a.OrgID, id); err != nil {
+			return err
+		}
+		if err := tx.lockCase(id); err != nil {
+			return err
+		}
 		c, err := db.loadCase(ctx, tx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -796,6 +839,9 @@ func (db *DB) MarkPreservationReminded(ctx context.Context, caseID string) error
 			}
 			return fmt.Errorf("mark reminded: %w", err)
 		}
+		if err := tx.lockCase(caseID); err != nil {
+			return err
+		}
 		if _, err := tx.exec(`UPDATE cases SET reminded_at = ? WHERE id = ?`, micros(tx.now), caseID); err != nil {
 			return fmt.Errorf("mark reminded: %w", err)
 		}
@@ -837,6 +883,9 @@ func (db *DB) EraseExpiredCaseRefs(ctx context.Context, now time.Time) (int, err
 			return fmt.Errorf("erase case references: %w", err)
 		}
 		for _, d := range due {
+			if err := tx.lockCase(d[0]); err != nil {
+				return err
+			}
 			if _, err := tx.exec(`UPDATE cases SET content_ref = '', ref_erased_at = ?, updated_at = ? WHERE id = ?`, micros(tx.now), micros(tx.now), d[0]); err != nil {
 				return fmt.Errorf("erase case reference: %w", err)
 			}
