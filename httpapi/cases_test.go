@@ -70,6 +70,10 @@ func TestCasesAPI(t *testing.T) {
 		{"bad period", "GET", "/api/v1/cases/statements?from=yesterday", "startup", nil, 400, "invalid", "from"},
 		{"member counts another org", "GET", "/api/v1/cases/counts?org=" + fx.Startup.ID, "admin", nil, 404, "not_found", ""},
 		{"unknown case", "GET", "/api/v1/cases/" + ksp.NewID(), "startup", nil, 404, "not_found", ""},
+		{"body too large", "POST", "/api/v1/cases", "startup", map[string]any{"content_ref": strings.Repeat("x", 2<<20), "matches": []map[string]any{{"signal_id": sig}}}, 413, "too_large", ""},
+		{"reference too long", "POST", "/api/v1/cases", "startup", map[string]any{"content_ref": strings.Repeat("x", 2001), "matches": []map[string]any{{"signal_id": sig}}}, 400, "invalid", "content_ref"},
+		{"too many matches", "POST", "/api/v1/cases", "startup", map[string]any{"content_ref": "x", "matches": make([]map[string]any, 101)}, 400, "invalid", "matches"},
+		{"bad legal hold", "POST", "/api/v1/cases/" + id + "/legal-hold", "startup", map[string]any{"hold": true}, 400, "invalid", "legal_hold"},
 	}
 	for _, tc := range refusals {
 		t.Run(tc.name, func(t *testing.T) {
