@@ -362,3 +362,30 @@ func TestReadRefsBadInput(t *testing.T) {
 		t.Errorf("refs %v (%v)", refs, err)
 	}
 }
+
+// TestScanCasesDB opens the cases straight in the database, as --org: the
+// same cases as through a server, none on a rerun.
+func TestScanCasesDB(t *testing.T) {
+	w := newCaseScanWorld(t)
+	db, err := sqlite.Open(context.Background(), w.db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgs, _, err := db.FindOrgs(ksp.NewContext(context.Background(), ksp.SystemActor("test")), ksp.OrgFilter{Page: ksp.Page{Limit: 100}})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var startup string
+	for _, o := range orgs {
+		if o.Size == ksp.SizeStartup {
+			startup = o.ID
+		}
+	}
+	for i, want := range []string{"3", "0"} {
+		code, _, errs := run(t, nil, "", "scan", "--db", w.db, "--org", startup, "--cases", w.tree)
+		if m := casesLine.FindStringSubmatch(errs); code != 0 || m == nil || m[1] != want {
+			t.Fatalf("run %d: exit %d, want %s opened\n%s", i+1, code, want, errs)
+		}
+	}
+}
