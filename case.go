@@ -52,16 +52,16 @@ const PreservationReminderLead = 14 * 24 * time.Hour
 
 // Case history entry types.
 const (
-	CaseHistoryOpened     = "opened"
-	CaseHistoryMatched    = "matched"  // a later scan matched new signals
-	CaseHistoryReopened   = "reopened" // a decided case matched a new signal
-	CaseHistoryAssigned   = "assigned"
-	CaseHistoryDecided    = "decided"
-	CaseHistoryFeedback   = "feedback"
-	CaseHistoryLegalHold  = "legal_hold"
-	CaseHistoryReminded   = "preservation_reminder"
-	CaseHistoryRefErased  = "reference_erased"
-	CaseHistoryFeedbackNo = "feedback_skipped"
+	CaseHistoryOpened    = "opened"
+	CaseHistoryMatched   = "matched"  // a later scan matched new signals
+	CaseHistoryReopened  = "reopened" // a decided case matched a new signal
+	CaseHistoryAssigned  = "assigned"
+	CaseHistoryDecided   = "decided"
+	CaseHistoryFeedback  = "feedback"
+	CaseHistoryLegalHold = "legal_hold"
+	CaseHistoryReminded  = "preservation_reminder"
+	CaseHistoryRefErased = "reference_erased"
+	CaseHistorySkipped   = "feedback_skipped"
 )
 
 // Size limits of case fields.
@@ -423,8 +423,8 @@ type CaseFilter struct {
 	AssignedTo *string
 	// Decision keeps decided cases whose decision is this one.
 	Decision *string
-	// Preserved keeps cases whose evidence is preserved (remove, not yet
-	// erased), soonest lapse first is left to the caller.
+	// Preserved keeps cases whose evidence is preserved (removed, not yet
+	// erased).
 	Preserved bool
 	Page
 }

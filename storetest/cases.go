@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,8 +97,12 @@ func testCaseLifecycle(t *testing.T, open Opener) {
 	// case.created reaches the startup's feed only.
 	evs, err := db.FindEventsAfter(start, 0, 1000)
 	must(t, err)
-	if !slices.ContainsFunc(evs, func(e *ksp.Event) bool { return e.Type == ksp.EventCaseCreated && e.ObjectID == c.ID }) {
-		t.Error("the startup's feed lacks case.created")
+	i := slices.IndexFunc(evs, func(e *ksp.Event) bool { return e.Type == ksp.EventCaseCreated && e.ObjectID == c.ID })
+	if i < 0 {
+		t.Fatal("the startup's feed lacks case.created")
+	}
+	if strings.Contains(string(evs[i].Data), "tiny.example") || strings.Contains(string(evs[i].Data), high) {
+		t.Errorf("case.created carries the reference or a signal: %s", evs[i].Data)
 	}
 	evs, err = db.FindEventsAfter(plat, 0, 1000)
 	must(t, err)

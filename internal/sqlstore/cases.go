@@ -408,7 +408,7 @@ func (db *DB) OpenCase(ctx context.Context, in ksp.CaseInput) (*ksp.Case, bool, 
 	}
 	contentType := in.ContentType
 	if contentType == "" {
-		best := ksp.CasePriority(nil)
+		best := -1
 		for _, m := range matches {
 			p := ksp.SeverityPoints(m.sig.Severity)
 			if len(m.sig.ContentTypes) > 0 && (contentType == "" || p > best) {
@@ -634,7 +634,7 @@ func (db *DB) DecideCase(ctx context.Context, id string, in ksp.DecisionInput) (
 					if err := tx.lockCase(id); err != nil {
 						return err
 					}
-					return tx.addCaseHistory(id, ksp.CaseHistoryFeedbackNo, a.AuditName(), sid+": no longer visible")
+					return tx.addCaseHistory(id, ksp.CaseHistorySkipped, a.AuditName(), sid+": no longer visible")
 				})
 			case err != nil:
 				return nil, fmt.Errorf("case %s decided, but posting feedback on signal %s failed: %w", id, sid, err)
