@@ -747,6 +747,19 @@ type stateHeader struct {
 	Cases     bool   `json:"cases,omitempty"`
 }
 
+// describe names the flags a state file's matches depend on, as a
+// command line would.
+func (h stateHeader) describe() string {
+	d := fmt.Sprintf("--threshold %d", h.Threshold)
+	if h.Dihedral {
+		d += " --dihedral"
+	}
+	if h.Cases {
+		d += " --cases"
+	}
+	return d + " against " + h.Source
+}
+
 // stateRecord is one finished file in a state file.
 type stateRecord struct {
 	Path    string    `json:"path"`
@@ -801,8 +814,8 @@ func (s *scanState) load(want stateHeader, log *slog.Logger) error {
 				return exitError{code: 2, msg: fmt.Sprintf("--state %s: not a ksp scan state file; name a new file or a state file of an earlier scan", s.path)}
 			}
 			if h != want {
-				return exitError{code: 2, msg: fmt.Sprintf("--state %s was written by a scan with --threshold %d against %s, not --threshold %d against %s; use another state file",
-					s.path, h.Threshold, h.Source, want.Threshold, want.Source)}
+				return exitError{code: 2, msg: fmt.Sprintf("--state %s was written by a scan with %s, not %s; use another state file",
+					s.path, h.describe(), want.describe())}
 			}
 			good += int64(len(line))
 			continue

@@ -388,4 +388,14 @@ func TestScanCasesDB(t *testing.T) {
 			t.Fatalf("run %d: exit %d, want %s opened\n%s", i+1, code, want, errs)
 		}
 	}
+	// A state file of a scan without --cases does not resume one with it:
+	// its files were never turned into cases.
+	state := filepath.Join(t.TempDir(), "scan.state")
+	if code, _, errs := run(t, nil, "", "scan", "--db", w.db, "--org", startup, "--state", state, w.tree); code != 0 {
+		t.Fatalf("scan with state: exit %d\n%s", code, errs)
+	}
+	code, _, errs := run(t, nil, "", "scan", "--db", w.db, "--org", startup, "--cases", "--state", state, w.tree)
+	if code != 2 || !strings.Contains(errs, "not --threshold 31 --cases against") {
+		t.Fatalf("state of a scan without --cases: exit %d\n%s", code, errs)
+	}
 }
