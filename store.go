@@ -29,6 +29,7 @@ type Store interface {
 	IncidentService
 	WebhookService
 	EventWatcher
+	CaseService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

@@ -25,7 +25,7 @@ import (
 	"github.com/kspplatform/ksp/httpapi"
 )
 
-const scanSynopsis = `scan [--server URL --key KEY | --db DB [--org ID]] [--threshold 31] [--state FILE] [--json] PATH...
+const scanSynopsis = `scan [--server URL --key KEY | --db DB [--org ID]] [--threshold 31] [--dihedral] [--state FILE] [--cases [--refs FILE.tsv]] [--json] PATH...
 
 Hashes every regular file under the paths (directories recursively, in name
 order; symlinks inside directories are skipped) on all cores: MD5 and SHA-256 of
@@ -46,9 +46,21 @@ stderr gets a progress bar on a terminal, "file: reason" for each file that
 could not be read or hashed, and a summary line. With --state FILE, each
 finished file (path, size, modification time, matches) is appended to FILE;
 a rerun with the same FILE skips unchanged files and prints their recorded
-matches. Exit status: 0 when every file was scanned, 1 when a file could not
-be read or hashed, matching failed or the scan was interrupted, 2 for usage
-errors.`
+matches.
+
+With --dihedral, images are also matched by the hashes of their 7 rotations
+and mirrors (decoded at full size: slower). With --cases, every file with an
+actionable match opens a review case on the server (or in the database, for
+--org), keyed by the file's path under the scanned root or by the platform's
+own reference from --refs FILE.tsv (lines "path<TAB>reference"); a rerun adds
+to the open cases and creates no duplicates. Only hashes and references leave
+the machine, never the content. The key needs the match and submit scopes.
+
+A server that does not answer is retried with backoff; then the scan stops
+with an error, and with --state the finished files are recorded so that a
+rerun resumes where it stopped. Exit status: 0 when every file was scanned,
+1 when a file could not be read or hashed, matching failed or the scan was
+interrupted, 2 for usage errors.`
 
 // maxBatchQueries is how many match queries go to the matcher at once: the
 // API's limit per request. Tests lower it to exercise batching.
@@ -84,6 +96,7 @@ type matcher interface {
 // recorded result is reused, or a path that could not be walked.
 type scanItem struct {
 	path    string
+	root    string // the scan argument the file was found under
 	size    int64
 	mtime   int64 // modification time, Unix nanoseconds
 	err     error
@@ -95,11 +108,13 @@ type pendingFile struct {
 	item    scanItem
 	queries []ksp.MatchQuery
 	hits    []scanHit
+	image   bool
 }
 
 // scanCounts are the summary's figures.
 type scanCounts struct {
 	files, hashed, resumed, matchedFiles, matches, errors int
+	casesOpened, casesUpdated                             int
 }
 
 func (m *Main) scan(ctx context.Context, args []string) error {
@@ -112,6 +127,9 @@ func (m *Main) scan(ctx context.Context, args []string) error {
 	statePath := fset.String("state", "", "record finished files in `FILE` and skip unchanged ones recorded there (resume)")
 	asJSON := fset.Bool("json", false, "print one JSON object per match")
 	timeout := fset.Duration("timeout", time.Minute, "with --server: time limit of one match request")
+	dihedral := fset.Bool("dihedral", false, "also match rotated and mirrored copies of images")
+	withCases := fset.Bool("cases", false, "open a review case for every file with an actionable match")
+	refsPath := fset.String("refs", "", "with --cases: `FILE.tsv` of path<TAB>reference lines naming each file's content by the platform's own id or URL")
 	if err := m.parse(fset, args); err != nil {
 		return err
 	}
@@ -139,6 +157,17 @@ func (m *Main) scan(ctx context.Context, args []string) error {
 		return exitError{code: 2, msg: "--timeout must be positive"}
 	case fset.NArg() == 0:
 		return exitError{code: 2, msg: "name at least one file or directory to scan"}
+	case *refsPath != "" && !*withCases:
+		return exitError{code: 2, msg: "--refs applies to --cases"}
+	case *withCases && *server == "" && orDefault(*org, ksp.StaffOrgID) == ksp.StaffOrgID:
+		return exitError{code: 2, msg: "--cases with --db needs --org: cases belong to the member organisation whose content is scanned"}
+	}
+	var refs map[string]string
+	if *refsPath != "" {
+		var err error
+		if refs, err = readRefs(*refsPath); err != nil {
+			return err
+		}
 	}
 	var matchURL string
 	if *server != "" {
@@ -161,7 +190,7 @@ func (m *Main) scan(ctx context.Context, args []string) error {
 	}
 	var state *scanState
 	if *statePath != "" {
-		state, err = openState(*statePath, stateHeader{Version: 1, Threshold: *threshold, Source: source}, log)
+		state, err = openState(*statePath, stateHeader{Version: 1, Threshold: *threshold, Source: source, Dihedral: *dihedral, Cases: *withCases}, log)
 		if err != nil {
 			return err
 		}
@@ -170,8 +199,12 @@ func (m *Main) scan(ctx context.Context, args []string) error {
 
 	var mt matcher
 	var flush func()
+	var cases caseOpener
 	if *server != "" {
 		mt = &remoteMatcher{url: matchURL, key: *key, threshold: *threshold, client: &http.Client{Timeout: *timeout}, log: log}
+		if *withCases {
+			cases = &remoteCases{url: strings.TrimSuffix(matchURL, "/match") + "/cases", key: *key, client: &http.Client{Timeout: *timeout}, log: log}
+		}
 	} else {
 		db, err := openStore(ctx, c.db, log)
 		if err != nil {
@@ -187,6 +220,9 @@ func (m *Main) scan(ctx context.Context, args []string) error {
 			return fmt.Errorf("load the hash bank: %w", err)
 		}
 		mt = &localMatcher{bank: b, actor: a, threshold: *threshold}
+		if *withCases {
+			cases = &localCases{store: db, actor: a}
+		}
 		flush = func() { b.FlushCounts(context.WithoutCancel(ctx)) }
 	}
 
@@ -197,7 +233,10 @@ func (m *Main) scan(ctx context.Context, args []string) error {
 		matcher:  mt,
 		state:    state,
 		log:      log,
-		progress: newCounter(m.Stderr, "scanning: file", "scanned", "files"),
+		progress: newScanBar(m.Stderr, fset.Args()),
+		opts:     filehash.Options{Dihedral: *dihedral},
+		cases:    cases,
+		refs:     refs,
 	}
 	if state != nil {
 		if st, err := state.f.Stat(); err == nil {
@@ -217,6 +256,9 @@ func (m *Main) scan(ctx context.Context, args []string) error {
 	n := s.counts
 	fmt.Fprintf(m.Stderr, "files=%d hashed=%d resumed=%d matched_files=%d matches=%d errors=%d\n",
 		n.files, n.hashed, n.resumed, n.matchedFiles, n.matches, n.errors)
+	if cases != nil {
+		fmt.Fprintf(m.Stderr, "cases opened=%d updated=%d\n", n.casesOpened, n.casesUpdated)
+	}
 	switch {
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		msg := "interrupted"
@@ -224,8 +266,10 @@ func (m *Main) scan(ctx context.Context, args []string) error {
 			msg += fmt.Sprintf("; finished files are recorded in %s: rerun with --state %s to resume", *statePath, *statePath)
 		}
 		return exitError{code: 1, msg: msg}
+	case err != nil && state != nil:
+		return fmt.Errorf("%w\nthe scan stopped; finished files are recorded in %s: rerun with --state %s to resume", err, *statePath, *statePath)
 	case err != nil:
-		return err
+		return fmt.Errorf("%w\nthe scan stopped; rerun with --state FILE to make a scan resumable", err)
 	case n.errors > 0:
 		return exitError{code: 1}
 	}
@@ -252,7 +296,10 @@ type scanner struct {
 	matcher  matcher
 	state    *scanState
 	log      *slog.Logger
-	progress *progress
+	progress *scanBar
+	opts     filehash.Options
+	cases    caseOpener
+	refs     map[string]string
 
 	batch   []pendingFile
 	queries int       // in batch
@@ -267,7 +314,7 @@ func (s *scanner) run(ctx context.Context, roots []string) error {
 		}
 		return it.path
 	}
-	err := filehash.Ordered(ctx, s.walk(roots), path, filehash.Options{}, func(d filehash.Done[scanItem]) error {
+	err := filehash.Ordered(ctx, s.walk(roots), path, s.opts, func(d filehash.Done[scanItem]) error {
 		return s.add(ctx, d)
 	})
 	if err == nil {
@@ -288,21 +335,21 @@ func (s *scanner) walk(roots []string) iter.Seq[scanItem] {
 			st, err := os.Stat(root)
 			switch {
 			case err != nil:
-				if !yield(scanItem{path: root, err: err}) {
+				if !yield(scanItem{path: root, root: root, err: err}) {
 					return
 				}
 			case st.IsDir():
-				if !s.walkDir(root, yield) {
+				if !s.walkDir(root, root, yield) {
 					return
 				}
 			case !st.Mode().IsRegular():
-				if !yield(scanItem{path: root, err: errors.New("not a regular file")}) {
+				if !yield(scanItem{path: root, root: root, err: errors.New("not a regular file")}) {
 					return
 				}
 			case s.skip != nil && os.SameFile(st, s.skip):
 				s.log.Debug("skipping the state file", "path", root)
 			default:
-				if !yield(s.fileItem(root, st)) {
+				if !yield(s.fileItem(root, root, st)) {
 					return
 				}
 			}
@@ -310,10 +357,10 @@ func (s *scanner) walk(roots []string) iter.Seq[scanItem] {
 	}
 }
 
-func (s *scanner) walkDir(dir string, yield func(scanItem) bool) bool {
+func (s *scanner) walkDir(root, dir string, yield func(scanItem) bool) bool {
 	// ReadDir sorts by name; on an error it returns what it could read.
 	entries, err := os.ReadDir(dir)
-	if err != nil && !yield(scanItem{path: dir, err: err}) {
+	if err != nil && !yield(scanItem{path: dir, root: root, err: err}) {
 		return false
 	}
 	for _, e := range entries {
@@ -324,7 +371,7 @@ func (s *scanner) walkDir(dir string, yield func(scanItem) bool) bool {
 		t := e.Type()
 		switch {
 		case t.IsDir():
-			if !s.walkDir(p, yield) {
+			if !s.walkDir(root, p, yield) {
 				return false
 			}
 			continue
@@ -339,7 +386,7 @@ func (s *scanner) walkDir(dir string, yield func(scanItem) bool) bool {
 		}
 		st, err := e.Info()
 		if err != nil {
-			if !yield(scanItem{path: p, err: err}) {
+			if !yield(scanItem{path: p, root: root, err: err}) {
 				return false
 			}
 			continue
@@ -348,7 +395,7 @@ func (s *scanner) walkDir(dir string, yield func(scanItem) bool) bool {
 			s.log.Debug("skipping the state file", "path", p)
 			continue
 		}
-		if !yield(s.fileItem(p, st)) {
+		if !yield(s.fileItem(root, p, st)) {
 			return false
 		}
 	}
@@ -357,8 +404,8 @@ func (s *scanner) walkDir(dir string, yield func(scanItem) bool) bool {
 
 // fileItem describes a regular file, reusing its recorded result when the
 // state holds one for the same path, size and modification time.
-func (s *scanner) fileItem(path string, st fs.FileInfo) scanItem {
-	it := scanItem{path: path, size: st.Size(), mtime: st.ModTime().UnixNano()}
+func (s *scanner) fileItem(root, path string, st fs.FileInfo) scanItem {
+	it := scanItem{path: path, root: root, size: st.Size(), mtime: st.ModTime().UnixNano()}
 	if s.state != nil {
 		if r, ok := s.state.done[path]; ok && r.Size == it.size && r.MTime == it.mtime {
 			it.resumed = &r
@@ -394,6 +441,7 @@ func (s *scanner) add(ctx context.Context, d filehash.Done[scanItem]) error {
 		return nil
 	default:
 		s.counts.hashed++
+		p.image = d.Result.IsImage
 		if d.Result.ImageError != nil {
 			s.progress.clear()
 			fmt.Fprintf(s.stderr, "%s: warning: not hashed as an image: %v\n", it.path, d.Result.ImageError)
@@ -469,6 +517,15 @@ func (s *scanner) flush(ctx context.Context) error {
 		}
 	}
 	for _, p := range s.batch {
+		if s.cases != nil && p.item.resumed == nil && p.item.err == nil {
+			ok, err := s.openCase(ctx, &p)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				p.item.err = errors.New("case not opened") // not recorded: a rerun tries again
+			}
+		}
 		if err := s.print(p); err != nil {
 			return err
 		}
@@ -686,6 +743,21 @@ type stateHeader struct {
 	Version   int    `json:"ksp_scan_state"`
 	Threshold int    `json:"threshold"`
 	Source    string `json:"source"`
+	Dihedral  bool   `json:"dihedral,omitempty"`
+	Cases     bool   `json:"cases,omitempty"`
+}
+
+// describe names the flags a state file's matches depend on, as a
+// command line would.
+func (h stateHeader) describe() string {
+	d := fmt.Sprintf("--threshold %d", h.Threshold)
+	if h.Dihedral {
+		d += " --dihedral"
+	}
+	if h.Cases {
+		d += " --cases"
+	}
+	return d + " against " + h.Source
 }
 
 // stateRecord is one finished file in a state file.
@@ -742,8 +814,8 @@ func (s *scanState) load(want stateHeader, log *slog.Logger) error {
 				return exitError{code: 2, msg: fmt.Sprintf("--state %s: not a ksp scan state file; name a new file or a state file of an earlier scan", s.path)}
 			}
 			if h != want {
-				return exitError{code: 2, msg: fmt.Sprintf("--state %s was written by a scan with --threshold %d against %s, not --threshold %d against %s; use another state file",
-					s.path, h.Threshold, h.Source, want.Threshold, want.Source)}
+				return exitError{code: 2, msg: fmt.Sprintf("--state %s was written by a scan with %s, not %s; use another state file",
+					s.path, h.describe(), want.describe())}
 			}
 			good += int64(len(line))
 			continue

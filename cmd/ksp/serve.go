@@ -88,7 +88,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		} else {
 			fmt.Fprintln(m.Stderr, "demo: no ../shared folder found; demo content from it (test images, UN list) is skipped")
 		}
-		seeder := &demo.Seeder{Store: db, SharedDir: dir, Log: log, Extend: []func(context.Context, *demo.World) error{demo.SeedSignals, demo.SeedEntities, demo.SeedLibrary, demo.SeedAlerts, demo.SeedIncidents}}
+		seeder := &demo.Seeder{Store: db, SharedDir: dir, Log: log, Extend: []func(context.Context, *demo.World) error{demo.SeedSignals, demo.SeedEntities, demo.SeedLibrary, demo.SeedAlerts, demo.SeedIncidents,
+			demo.SeedCases}}
 		if _, err := seeder.Run(ctx, m.Stdout); err != nil {
 			return err
 		}
@@ -126,6 +127,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	go (&webhook.Worker{Store: db, Client: webhook.NewClient(*hookPrivate), Log: log}).Run(ctx)
 	go mailNotices(ctx, db, site.Mailer(), url, time.Minute, log)
 	go eraseAlertURLs(ctx, db, time.Hour, log)
+	go caseRetention(ctx, db, caseMailer(*smtpURL, *mailFrom, log), time.Hour, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
