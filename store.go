@@ -23,6 +23,8 @@ type Store interface {
 	SearchService
 	AlertService
 	IncidentService
+	TransparencyService
+	CheckpointService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer
