@@ -384,7 +384,7 @@ func (r *TransparencyReport) Suppress() {
 				hidden++
 			}
 		}
-		if hidden != 1 {
+		if hidden != 1 || b.total == nil || b.total.Hidden {
 			continue
 		}
 		var best string
@@ -400,7 +400,7 @@ func (r *TransparencyReport) Suppress() {
 		switch {
 		case best != "":
 			hide(b.path+"."+best, b.cells[best])
-		case b.total != nil && b.totalPath != "":
+		default:
 			hide(b.totalPath, b.total)
 		}
 	}
@@ -409,7 +409,7 @@ func (r *TransparencyReport) Suppress() {
 			hide(path, f)
 		}
 	}
-	r.fillShares(true)
+	r.hideShares()
 	sort.Strings(r.Suppressed)
 	if r.Suppressed == nil {
 		r.Suppressed = []string{}
@@ -425,22 +425,28 @@ func sortedKeys(m Figures) []string {
 	return keys
 }
 
-// breakdowns lists the report's public breakdowns with their totals.
-// Incidents and staff powers are the secretariat's own acts and are not
-// suppressed.
+// breakdowns lists the report's public breakdowns. A breakdown whose cells
+// add up to a figure shown elsewhere names it as its total: only there can
+// a lone hidden cell be found by subtraction. Incidents and staff powers
+// are the secretariat's own acts and are not suppressed.
 func (r *TransparencyReport) breakdowns() []breakdown {
 	var out []breakdown
 	if m := r.Membership; m != nil {
 		out = append(out, breakdown{path: "membership.orgs_by_kind", cells: m.OrgsByKind},
-			breakdown{path: "membership.orgs_by_size", cells: m.OrgsBySize})
+			breakdown{path: "membership.orgs_by_size", cells: m.OrgsBySize, total: m.OrgsByKind["platform"], totalPath: "membership.orgs_by_kind.platform"})
 	}
 	if s := r.Submissions; s != nil {
 		for _, b := range []struct {
-			name  string
-			cells Figures
-		}{{"by_type", s.ByType}, {"by_label", s.ByLabel}, {"by_basis", s.ByBasis}, {"by_distribution", s.ByDistribution},
-			{"by_tlp", s.ByTLP}, {"by_entity_list", s.ByEntityList}, {"by_entity_ideology", s.ByEntityIdeology}} {
-			out = append(out, breakdown{path: "submissions." + b.name, cells: b.cells, total: s.Added, totalPath: "submissions.added"})
+			name      string
+			cells     Figures
+			partition bool
+		}{{"by_type", s.ByType, true}, {"by_label", s.ByLabel, false}, {"by_basis", s.ByBasis, true}, {"by_distribution", s.ByDistribution, true},
+			{"by_tlp", s.ByTLP, true}, {"by_entity_list", s.ByEntityList, false}, {"by_entity_ideology", s.ByEntityIdeology, false}} {
+			bd := breakdown{path: "submissions." + b.name, cells: b.cells}
+			if b.partition {
+				bd.total, bd.totalPath = s.Added, "submissions.added"
+			}
+			out = append(out, bd)
 		}
 	}
 	if f := r.Feedback; f != nil {
@@ -458,7 +464,7 @@ func (r *TransparencyReport) breakdowns() []breakdown {
 		}
 		out = append(out,
 			breakdown{path: a.path + ".by_kind", cells: a.f.ByKind, total: a.f.Sent, totalPath: a.path + ".sent"},
-			breakdown{path: a.path + ".by_tier", cells: a.f.ByTier},
+			breakdown{path: a.path + ".by_tier", cells: a.f.ByTier, total: a.f.ByKind[string(AlertReferral)], totalPath: a.path + ".by_kind.referral"},
 			breakdown{path: a.path + ".by_sender_kind", cells: a.f.BySenderKind, total: a.f.Sent, totalPath: a.path + ".sent"},
 			breakdown{path: a.path + ".responses", cells: a.f.Responses})
 	}
@@ -481,32 +487,27 @@ func (r *TransparencyReport) lonelyFigures() map[string]*Figure {
 	return out
 }
 
-// FillShares computes the report's shares from its figures (stores call
-// it once the figures are in; Suppress calls it again so that a share of
-// hidden figures is hidden).
-func (r *TransparencyReport) FillShares() { r.fillShares(false) }
-
-func (r *TransparencyReport) fillShares(public bool) {
-	note := func(path string, before, after Share) {
-		if public && after.Hidden && !before.Hidden {
+// hideShares hides each share that would give a hidden figure away: a
+// share whose numerator is hidden, or whose denominator is the sum of a
+// breakdown with a hidden cell (share and numerator would give the sum,
+// and the sum the hidden cell). Per-sender shares never leave staff.
+func (r *TransparencyReport) hideShares() {
+	hide := func(path string, s *Share) {
+		if !s.Hidden {
+			s.Hidden = true
 			r.Suppressed = append(r.Suppressed, path)
 		}
 	}
-	if f := r.Feedback; f != nil {
-		var total int64
-		for _, v := range f.ByVerdict {
-			if v.Hidden {
-				total = -1
-				break
+	anyHidden := func(m Figures) bool {
+		for _, f := range m {
+			if f != nil && f.Hidden {
+				return true
 			}
-			total += v.N
 		}
-		s := Share{Hidden: true}
-		if fp := f.ByVerdict["false_positive"]; total > 0 && (fp == nil || !fp.Hidden) {
-			s = ShareOf(&Figure{N: f.ByVerdict.Get("false_positive")}, &Figure{N: total})
-		}
-		note("feedback.false_positive_share", f.FalsePositiveShare, s)
-		f.FalsePositiveShare = s
+		return false
+	}
+	if f := r.Feedback; f != nil && anyHidden(f.ByVerdict) {
+		hide("feedback.false_positive_share", &f.FalsePositiveShare)
 	}
 	for _, a := range []struct {
 		path string
@@ -515,22 +516,16 @@ func (r *TransparencyReport) fillShares(public bool) {
 		if a.f == nil {
 			continue
 		}
-		nv := a.f.Responses["no_violation"]
-		if nv == nil {
-			nv = &Figure{}
+		if anyHidden(a.f.Responses) {
+			hide(a.path+".no_violation_share", &a.f.NoViolationShare)
 		}
-		s := ShareOf(nv, a.f.Sent)
-		note(a.path+".no_violation_share", a.f.NoViolationShare, s)
-		a.f.NoViolationShare = s
 		for k, v := range a.f.NoViolationShareBySenderKind {
-			if f := a.f.BySenderKind[k]; public && (f == nil || f.Hidden) {
-				note(a.path+".no_violation_share_by_sender_kind."+k, v, Share{Hidden: true})
-				a.f.NoViolationShareBySenderKind[k] = Share{Hidden: true}
+			if f := a.f.BySenderKind[k]; f == nil || f.Hidden {
+				hide(a.path+".no_violation_share_by_sender_kind."+k, &v)
+				a.f.NoViolationShareBySenderKind[k] = v
 			}
 		}
-		if public {
-			a.f.NoViolationShareBySender = nil
-		}
+		a.f.NoViolationShareBySender = nil
 	}
 }
 

@@ -109,6 +109,11 @@ func Run(t *testing.T, open Opener) {
 		{"IncidentInput", testIncidentInput},
 		{"IncidentClose", testIncidentClose},
 		{"IncidentLinks", testIncidentLinks},
+		{"TransparencyFigures", testTransparencyFigures},
+		{"TransparencyOrgReport", testTransparencyOrgReport},
+		{"TransparencySuppression", testTransparencySuppression},
+		{"TransparencyPublish", testTransparencyPublish},
+		{"TransparencyStaffPowers", testTransparencyStaffPowers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -69,7 +69,7 @@ func (db *DB) PublishTransparencyReport(ctx context.Context, period string) (*ks
 // FindPublishedReports lists the published reports (public), newest
 // period first, without their bodies.
 func (db *DB) FindPublishedReports(ctx context.Context) ([]*ksp.PublishedReport, error) {
-	rows, err := db.query(ctx, `SELECT id, period, sha256, audit_seq, published_at FROM transparency_reports ORDER BY period_from DESC, period_to ASC`)
+	rows, err := db.query(ctx, `SELECT id, period, sha256, audit_seq, published_at FROM transparency_reports ORDER BY period_to DESC, period_from ASC`)
 	if err != nil {
 		return nil, fmt.Errorf("find published reports: %w", err)
 	}

@@ -26,7 +26,6 @@ CREATE TABLE audit_checkpoints (
 );
 
 -- A report reads each table by time.
-CREATE INDEX submissions_created ON submissions(created_at);
 CREATE INDEX submissions_retracted ON submissions(retracted_at) WHERE retracted_at IS NOT NULL;
 CREATE INDEX alerts_created ON alerts(created_at);
 CREATE INDEX feedback_log_created ON feedback_log(kind, created_at);
