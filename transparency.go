@@ -122,6 +122,11 @@ func (f Figure) MarshalJSON() ([]byte, error) {
 	return strconv.AppendInt(nil, f.N, 10), nil
 }
 
+// JSONSchema describes a figure for the OpenAPI document.
+func (Figure) JSONSchema() map[string]any {
+	return map[string]any{"type": []any{"integer", "null"}}
+}
+
 // UnmarshalJSON reads a count, or null as a hidden figure.
 func (f *Figure) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
@@ -149,6 +154,11 @@ func (s Share) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return strconv.AppendFloat(nil, s.V, 'f', -1, 64), nil
+}
+
+// JSONSchema describes a share for the OpenAPI document.
+func (Share) JSONSchema() map[string]any {
+	return map[string]any{"type": []any{"number", "null"}, "minimum": 0, "maximum": 1}
 }
 
 // UnmarshalJSON reads a share, or null.
