@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"math"
@@ -32,6 +33,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	smtpURL := fs.String("smtp-url", m.Getenv("KSP_SMTP_URL"), "smtp://user:pass@host:port (or smtps://) to send mail through; without it mail is written to the log (env KSP_SMTP_URL)")
 	mailFrom := fs.String("mail-from", m.Getenv("KSP_MAIL_FROM"), "From address of KSP's mail, e.g. \"KSP <noreply@example.org>\" (env KSP_MAIL_FROM)")
 	decodeMemory := fs.String("decode-memory", envOr(m.Getenv, "KSP_DECODE_MEMORY", "1GiB"), "memory that concurrent image decodes may take, e.g. 512MiB or 2GiB (env KSP_DECODE_MEMORY); an upload that finds it in use for 2 s is answered 503 unavailable")
+	signingKey := fs.String("signing-key", m.Getenv("KSP_SIGNING_KEY"), "Ed25519 key (from ksp keygen, mode 0600) that signs the audit chain's head daily; replicas share it (env KSP_SIGNING_KEY)")
 	shared := fs.String("shared", m.Getenv("KSP_SHARED"), "folder of shared test data for demo content (env KSP_SHARED; default: ../shared beside the module)")
 	if err := m.parse(fs, args); err != nil {
 		return err
@@ -39,6 +41,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	log, err := m.logger(&c)
 	if err != nil {
 		return err
+	}
+	var checkpointKey ed25519.PrivateKey
+	if *signingKey != "" {
+		if checkpointKey, err = loadSigningKey(*signingKey); err != nil {
+			return exitError{code: 2, msg: "--signing-key: " + err.Error()}
+		}
 	}
 	decodeBytes, err := parseSize(*decodeMemory)
 	if err != nil {
@@ -124,6 +132,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		m.Listening <- ln.Addr().String()
 	}
 	go escalateAlerts(ctx, db, time.Minute, log)
+	if checkpointKey != nil {
+		go checkpointAudit(ctx, db, checkpointKey, time.Hour, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
