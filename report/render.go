@@ -135,29 +135,33 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{text-align:l
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:600;padding:.25rem 0}
 figure{margin:1.5rem 0;break-inside:avoid;page-break-inside:avoid}figcaption{font-weight:600}
 .tr-chart{max-width:100%;height:auto}.note{color:#444;font-size:.9rem}
-@media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid;page-break-after:avoid}.table-wrap{overflow:visible}a{color:inherit;text-decoration:none}}
+@media print{nav{display:none}body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid;page-break-after:avoid}.table-wrap{overflow:visible}a{color:inherit;text-decoration:none}}
 </style>
 </head>
 <body>
-<h1>{{.Title}}</h1>
+<header><h1>{{.Title}}</h1>
+<nav aria-label="Sections"><a href="#main-figures">Main figures</a> · <a href="#charts">Charts</a> · <a href="#method">How these figures are made</a></nav>
+</header>
+<main>
 <p>Period {{.R.Period.From}} to {{.R.Period.To}} (UTC, both days included).{{if .SHA}} Published report, SHA-256 <code>{{.SHA}}</code>.{{end}}</p>
-<h2>Main figures</h2>
+<h2 id="main-figures">Main figures</h2>
 <div class="table-wrap" role="region" tabindex="0" aria-labelledby="tr-main-caption"><table>
 <caption id="tr-main-caption">Main figures</caption>
 <thead><tr><th scope="col">Figure</th><th scope="col" class="num">Value</th></tr></thead>
 <tbody>{{range .Rows}}<tr><th scope="row">{{.Label}}</th><td class="num">{{.Value}}</td></tr>{{end}}</tbody>
 </table></div>
-<h2>Charts</h2>
+<h2 id="charts">Charts</h2>
 {{range .Charts}}<figure aria-labelledby="{{.ID}}-fig"><figcaption id="{{.ID}}-fig">{{.Title}}</figcaption>
 {{.SVG}}
 {{.Table}}
 </figure>
 {{end}}
-<h2>How these figures are made</h2>
+<h2 id="method">How these figures are made</h2>
 <p class="note">Every figure is computed from the platform's records and its tamper-evident audit log, not written by hand.
 Matching figures are daily aggregates; no queried hash is kept. In public reports a breakdown cell backed by fewer than
 {{.Threshold}} organisations is suppressed, and so is a second cell (or the total) wherever it could be worked out by
 subtraction.{{if .Suppressed}} Suppressed here: {{.Suppressed}}.{{end}}</p>
+</main>
 </body>
 </html>
 `))
