@@ -68,6 +68,18 @@ func SeedTransparency(ctx context.Context, w *World) error {
 	return nil
 }
 
+// idAt is a UUIDv7 of time t: back-dated rows sort among the others by
+// when they happened, as "newest first" lists expect.
+func idAt(t time.Time) string {
+	var b [16]byte
+	rand.Read(b[:])
+	ms := t.UnixMilli()
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	b[6] = 0x70 | b[6]&0x0f
+	b[8] = b[8]&0x3f | 0x80
+	return ksp.FormatUUID(b)
+}
+
 func randHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
@@ -145,7 +157,7 @@ func backfillActivity(ctx context.Context, w *World, bf backfiller, now time.Tim
 					return fmt.Errorf("backfill: %w", err)
 				}
 				lj, _ := json.Marshal(labels)
-				sub := ksp.NewID()
+				sub := idAt(st)
 				var retracted any
 				if rng.IntN(40) == 0 {
 					retracted = st.Add(30 * 24 * time.Hour).UnixMicro()
@@ -184,7 +196,7 @@ func backfillActivity(ctx context.Context, w *World, bf backfiller, now time.Tim
 				return err
 			}
 			if err := exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at, subjects) VALUES (?, ?, ?, 'verdict', ?, '', ?, ?)`,
-				ksp.NewID(), s.id, id(o), v, t.UnixMicro(), string(subj)); err != nil {
+				idAt(t), s.id, id(o), v, t.UnixMicro(), string(subj)); err != nil {
 				return err
 			}
 			counts["verdicts"]++
@@ -202,11 +214,11 @@ func backfillActivity(ctx context.Context, w *World, bf backfiller, now time.Tim
 			}
 			subj, _ := json.Marshal(s.subs)
 			if err := exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at, subjects) VALUES (?, ?, ?, 'verdict', 'disputed', '', ?, ?)`,
-				ksp.NewID(), s.id, id(o), t.UnixMicro(), string(subj)); err != nil {
+				idAt(t), s.id, id(o), t.UnixMicro(), string(subj)); err != nil {
 				return err
 			}
 			if err := exec(`INSERT INTO feedback_log (id, signal_id, org_id, kind, value, comment, created_at, subjects) VALUES (?, ?, ?, 'resolution', 'upheld', 'Checked against the inclusion policy.', ?, ?)`,
-				ksp.NewID(), s.id, ksp.StaffOrgID, res.UnixMicro(), string(subj)); err != nil {
+				idAt(res), s.id, ksp.StaffOrgID, res.UnixMicro(), string(subj)); err != nil {
 				return err
 			}
 			counts["disputes"]++
@@ -235,7 +247,7 @@ func backfillActivity(ctx context.Context, w *World, bf backfiller, now time.Tim
 				action, status, responded = "", "open", nil
 				escalated = deadline.UnixMicro()
 			}
-			aid := ksp.NewID()
+			aid := idAt(t)
 			u := "https://" + to + ".example/post/" + randHex(5)
 			var authority, state, basis, received any = "", "", "", nil
 			if kind == "tco_removal_order" {
@@ -253,7 +265,7 @@ func backfillActivity(ctx context.Context, w *World, bf backfiller, now time.Tim
 				}
 			}
 			if err := exec(`INSERT INTO alert_requests (id, alert_id, org_id, kind, tier, labels, tlp, created_at) VALUES (?, ?, ?, ?, ?, '["propaganda"]', 'AMBER', ?)`,
-				ksp.NewID(), aid, id(from), kind, tier, t.UnixMicro()); err != nil {
+				idAt(t), aid, id(from), kind, tier, t.UnixMicro()); err != nil {
 				return err
 			}
 			timeline := [][3]any{{ksp.TimelineCreated, t, id(from)}, {ksp.TimelineDelivered, t, id(to)}}
@@ -288,7 +300,7 @@ func backfillActivity(ctx context.Context, w *World, bf backfiller, now time.Tim
 		for i := 0; i < 6; i++ {
 			t := at()
 			if err := exec(`INSERT INTO applications (id, org_name, kind, contact_name, contact_email, motivation, status, reason, created_at, decided_at) VALUES (?, ?, 'platform', 'Demo Applicant', ?, 'We host user uploads.', 'rejected', 'Not a hosting service in scope.', ?, ?)`,
-				ksp.NewID(), "Demo applicant "+strconv.Itoa(i+1), "applicant"+strconv.Itoa(i+1)+"@applicant.example", t.UnixMicro(), t.Add(72*time.Hour).UnixMicro()); err != nil {
+				idAt(t), "Demo applicant "+strconv.Itoa(i+1), "applicant"+strconv.Itoa(i+1)+"@applicant.example", t.UnixMicro(), t.Add(72*time.Hour).UnixMicro()); err != nil {
 				return err
 			}
 		}

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
@@ -49,7 +48,6 @@ func trBulkInsert(b *testing.B, db Store, table string, cols []string, n int, ro
 // years, the year measured being the second. Rows are bulk-inserted
 // before the timer starts.
 func BenchTransparencyYear(b *testing.B, db Store, submissions, alerts int) {
-	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 16))
 	var orgs []string
 	kinds := []ksp.OrgKind{ksp.KindPlatform, ksp.KindPlatform, ksp.KindPlatform, ksp.KindGovernment, ksp.KindAcademia, ksp.KindCivilSociety}
@@ -123,18 +121,23 @@ func BenchTransparencyYear(b *testing.B, db Store, submissions, alerts int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// "public" computes the staff figures and suppresses them, which is
+	// what a public request costs when the store's short-lived cache of
+	// public reports misses.
 	for _, c := range []struct {
-		name string
-		ctx  context.Context
-		q    ksp.TransparencyQuery
-	}{{"staff", Staff(), ksp.TransparencyQuery{Period: p}}, {"public", ctx, ksp.TransparencyQuery{Period: p, Public: true}}} {
+		name     string
+		suppress bool
+	}{{"staff", false}, {"public", true}} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				r, err := db.TransparencyReport(c.ctx, c.q)
+				r, err := db.TransparencyReport(Staff(), ksp.TransparencyQuery{Period: p})
 				if err != nil {
 					b.Fatal(err)
 				}
-				if r.Submissions.Added.N == 0 && !r.Submissions.Added.Hidden {
+				if c.suppress {
+					r.Suppress()
+				}
+				if r.Submissions.Added.N == 0 {
 					b.Fatal("no submissions in the year")
 				}
 			}

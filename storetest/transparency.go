@@ -393,6 +393,7 @@ func testTransparencyOrgReport(t *testing.T, open Opener) {
 		{"public org", Staff(), ksp.TransparencyQuery{Period: trPeriod(t, "2025"), OrgID: w.Startup.ID, Public: true}, ksp.EINVALID},
 		{"arbitrary public", context.Background(), ksp.TransparencyQuery{Period: trPeriod(t, "2025-01-01/2025-06-30")}, ksp.EFORBIDDEN},
 		{"arbitrary member", As(w.Startup, w.StartAdm), ksp.TransparencyQuery{Period: trPeriod(t, "2025-01-02/2025-12-31")}, ksp.EFORBIDDEN},
+		{"suspended", ksp.NewContext(context.Background(), &ksp.Actor{UserID: w.StartAdm.ID, OrgID: w.Startup.ID, OrgKind: w.Startup.Kind, Role: ksp.RoleAdmin, Suspended: true}), q, ksp.EFORBIDDEN},
 		{"bad period", Staff(), ksp.TransparencyQuery{Period: ksp.TransparencyPeriod{From: "2025-13-01", To: "2025-12-31"}}, ksp.EINVALID},
 	} {
 		_, err := db.TransparencyReport(c.ctx, c.q)

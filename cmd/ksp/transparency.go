@@ -168,11 +168,12 @@ func (m *Main) verifyWitness(ctx context.Context, db ksp.Store, file, trusted st
 		fmt.Fprintf(m.Stdout, "FAIL %s\n", err)
 		return exitError{code: 1, msg: err.Error()}
 	}
-	fmt.Fprintf(m.Stdout, "ok %d checkpoints signed by %s\n", len(cps), ksp.KeyFingerprint(cps[0].PublicKey))
+	fmt.Fprintf(m.Stderr, "ok %d checkpoints signed by %s\n", len(cps), ksp.KeyFingerprint(cps[0].PublicKey))
 	return nil
 }
 
-// verifyPublished checks every published report against its pin.
+// verifyPublished checks every published report against its pin. Success
+// goes to stderr: stdout keeps the one line API.md fixes.
 func (m *Main) verifyPublished(ctx context.Context, db ksp.Store) error {
 	n, err := ksp.VerifyPublished(ksp.NewContext(ctx, cliActor()), db, db)
 	if err != nil {
@@ -180,7 +181,7 @@ func (m *Main) verifyPublished(ctx context.Context, db ksp.Store) error {
 		return exitError{code: 1, msg: err.Error()}
 	}
 	if n > 0 {
-		fmt.Fprintf(m.Stdout, "ok %d published reports match their pins\n", n)
+		fmt.Fprintf(m.Stderr, "ok %d published reports match their pins\n", n)
 	}
 	return nil
 }

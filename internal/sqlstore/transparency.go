@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kspplatform/ksp"
@@ -33,11 +34,15 @@ func (db *DB) TransparencyReport(ctx context.Context, q ksp.TransparencyQuery) (
 		if q.Public {
 			return nil, &ksp.Error{Code: ksp.EINVALID, Message: "public figures are platform-wide", Fields: []ksp.FieldError{{Field: "org", Reason: "not with a public period"}}}
 		}
-		if _, err := requireOrgAdmin(ctx, q.OrgID); err != nil {
+		oa, err := requireOrgAdmin(ctx, q.OrgID)
+		if err != nil {
 			return nil, err
 		}
+		if oa.Suspended {
+			return nil, errSuspended("read its own transparency report")
+		}
 		var kind string
-		err := db.queryRow(ctx, `SELECT kind FROM orgs WHERE id = ?`, q.OrgID).Scan(&kind)
+		err = db.queryRow(ctx, `SELECT kind FROM orgs WHERE id = ?`, q.OrgID).Scan(&kind)
 		if err == sql.ErrNoRows || kind == string(ksp.KindStaff) {
 			return nil, ksp.NotFound("organisation")
 		}
@@ -51,14 +56,54 @@ func (db *DB) TransparencyReport(ctx context.Context, q ksp.TransparencyQuery) (
 		return nil, &ksp.Error{Code: ksp.EFORBIDDEN, Message: "public figures exist only for calendar years and quarters; other periods are for staff and an organisation's own report",
 			Fields: []ksp.FieldError{{Field: "period", Reason: "a calendar year YYYY or quarter YYYY-Qn"}}}
 	}
-	r, err := db.computeReport(ctx, q.Period, q.OrgID, !public)
+	if public {
+		return db.publicReport(ctx, q.Period)
+	}
+	return db.computeReport(ctx, q.Period, q.OrgID, true)
+}
+
+// publicCacheTTL is how long a computed public report is reused: anyone
+// may ask for one, and over a large bank each takes seconds to compute.
+const publicCacheTTL = 5 * time.Minute
+
+type cachedReport struct {
+	at time.Time
+	r  *ksp.TransparencyReport
+}
+
+// publicReports caches public reports per store and period.
+var publicReports sync.Map // publicKey → cachedReport
+
+type publicKey struct {
+	db     *DB
+	period string
+}
+
+// publicReport computes (or reuses, for publicCacheTTL) the suppressed
+// platform-wide report of a calendar period. Callers must not change it.
+func (db *DB) publicReport(ctx context.Context, p ksp.TransparencyPeriod) (*ksp.TransparencyReport, error) {
+	k := publicKey{db, p.Label}
+	if c, ok := publicReports.Load(k); ok && time.Since(c.(cachedReport).at) < publicCacheTTL {
+		return c.(cachedReport).r, nil
+	}
+	r, err := db.computeReport(ctx, p, "", false)
 	if err != nil {
 		return nil, err
 	}
-	if public {
-		r.Suppress()
-	}
+	r.Suppress()
+	publicReports.Store(k, cachedReport{at: time.Now(), r: r})
 	return r, nil
+}
+
+// forgetPublicReports drops db's cached public reports (tests and writes
+// that must show at once, such as publishing).
+func (db *DB) forgetPublicReports() {
+	publicReports.Range(func(k, _ any) bool {
+		if k.(publicKey).db == db {
+			publicReports.Delete(k)
+		}
+		return true
+	})
 }
 
 // reportRange is a period as the columns store it.

@@ -29,6 +29,8 @@ func (db *DB) PublishTransparencyReport(ctx context.Context, period string) (*ks
 	if _, end := p.Bounds(); end.After(ksp.Now()) {
 		return nil, &ksp.Error{Code: ksp.EINVALID, Message: "the period has not ended yet", Fields: []ksp.FieldError{{Field: "period", Reason: "a year or quarter that has ended"}}}
 	}
+	// Published figures are computed now, never taken from the cache.
+	db.forgetPublicReports()
 	r, err := db.TransparencyReport(ctx, ksp.TransparencyQuery{Period: p, Public: true})
 	if err != nil {
 		return nil, err
