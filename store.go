@@ -30,6 +30,8 @@ type Store interface {
 	WebhookService
 	EventWatcher
 	CaseService
+	TransparencyService
+	CheckpointService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

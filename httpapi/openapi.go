@@ -119,6 +119,8 @@ var (
 	timeType = reflect.TypeOf(time.Time{})
 	kspTime  = reflect.TypeOf(ksp.Time{})
 	rawType  = reflect.TypeOf(json.RawMessage{})
+	// schemaerType is a type that writes its own JSON form and says so.
+	schemaerType = reflect.TypeOf((*interface{ JSONSchema() map[string]any })(nil)).Elem()
 )
 
 var genericName = regexp.MustCompile(`[^A-Za-z0-9]+`)
@@ -142,6 +144,8 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == rawType:
 		return map[string]any{}
+	case t.Kind() != reflect.Pointer && t.Implements(schemaerType):
+		return reflect.Zero(t).Interface().(interface{ JSONSchema() map[string]any }).JSONSchema()
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

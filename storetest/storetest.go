@@ -124,6 +124,11 @@ func Run(t *testing.T, open Opener) {
 		{"AlertErasure", testAlertErasure},
 		{"IncidentAlertLinks", testIncidentAlertLinks},
 		{"AlertRefusals", testAlertRefusals},
+		{"TransparencyFigures", testTransparencyFigures},
+		{"TransparencyOrgReport", testTransparencyOrgReport},
+		{"TransparencySuppression", testTransparencySuppression},
+		{"TransparencyPublish", testTransparencyPublish},
+		{"TransparencyStaffPowers", testTransparencyStaffPowers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

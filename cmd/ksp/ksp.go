@@ -49,7 +49,10 @@ Commands:
   import signals FILE   bulk-load signals from CSV or NDJSON
   import unsc FILE      update the designated entities from a UN consolidated list XML
   export signals        write what an organisation may export, as CSV or NDJSON
-  audit verify          verify the tamper-evident audit chain
+  audit verify          verify the tamper-evident audit chain (--checkpoint FILE: against signed witness copies)
+  audit checkpoint      sign the audit chain's head now (--signing-key FILE)
+  report transparency   a transparency report for a period, as html, json or csv
+  keygen                make the Ed25519 key that signs audit checkpoints
   backup FILE           consistent online copy of a SQLite database
 
 Common flags: --db (env KSP_DB, default ksp.db; postgres://… selects PostgreSQL), --log-level.
@@ -83,11 +86,19 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		}
 		err = m.createStaff(ctx, rest[1:])
 	case "audit":
+		if len(rest) > 0 && rest[0] == "checkpoint" {
+			err = m.auditCheckpoint(ctx, rest[1:])
+			break
+		}
 		if len(rest) == 0 || rest[0] != "verify" {
-			fmt.Fprintln(m.Stderr, "usage: ksp audit verify [--expect-head SEQ:HASH]")
+			fmt.Fprintln(m.Stderr, "usage: ksp audit verify [--expect-head SEQ:HASH] [--checkpoint FILE [--trusted-key KEY]]\n       ksp audit checkpoint --signing-key FILE")
 			return 2
 		}
 		err = m.auditVerify(ctx, rest[1:])
+	case "report":
+		err = m.reportCmd(ctx, rest)
+	case "keygen":
+		err = m.keygen(ctx, rest)
 	case "backup":
 		err = m.backup(ctx, rest)
 	case "import":
@@ -285,6 +296,8 @@ func (m *Main) auditVerify(ctx context.Context, args []string) error {
 	var c common
 	fs := m.flags("audit verify", "audit verify [--expect-head SEQ:HASH]", &c)
 	expect := fs.String("expect-head", "", "a head printed by an earlier verify; proves the chain still reaches it (catches truncation)")
+	witness := fs.String("checkpoint", "", "a witness copy of signed checkpoints (one, a JSON array, or GET /api/v1/audit/checkpoints saved)")
+	trustedKey := fs.String("trusted-key", "", "with --checkpoint: the programme's public key (base64); other signers are refused")
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
@@ -299,6 +312,12 @@ func (m *Main) auditVerify(ctx context.Context, args []string) error {
 		return exitError{code: 1, msg: err.Error()}
 	}
 	fmt.Fprintf(m.Stdout, "ok %d events head %s\n", n, head)
+	if err := m.verifyPublished(ctx, db); err != nil {
+		return err
+	}
+	if *witness != "" {
+		return m.verifyWitness(ctx, db, *witness, *trustedKey)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"math"
@@ -35,6 +36,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	mailFrom := fs.String("mail-from", m.Getenv("KSP_MAIL_FROM"), "From address of KSP's mail, e.g. \"KSP <noreply@example.org>\" (env KSP_MAIL_FROM)")
 	decodeMemory := fs.String("decode-memory", envOr(m.Getenv, "KSP_DECODE_MEMORY", "1GiB"), "memory that concurrent image decodes may take, e.g. 512MiB or 2GiB (env KSP_DECODE_MEMORY); an upload that finds it in use for 2 s is answered 503 unavailable")
 	hookPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (for local receivers; off in production)")
+	signingKey := fs.String("signing-key", m.Getenv("KSP_SIGNING_KEY"), "Ed25519 key (from ksp keygen, mode 0600) that signs the audit chain's head daily; replicas share it (env KSP_SIGNING_KEY)")
 	shared := fs.String("shared", m.Getenv("KSP_SHARED"), "folder of shared test data for demo content (env KSP_SHARED; default: ../shared beside the module)")
 	if err := m.parse(fs, args); err != nil {
 		return err
@@ -42,6 +44,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	log, err := m.logger(&c)
 	if err != nil {
 		return err
+	}
+	var checkpointKey ed25519.PrivateKey
+	if *signingKey != "" {
+		if checkpointKey, err = loadSigningKey(*signingKey); err != nil {
+			return exitError{code: 2, msg: "--signing-key: " + err.Error()}
+		}
 	}
 	decodeBytes, err := parseSize(*decodeMemory)
 	if err != nil {
@@ -89,7 +97,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			fmt.Fprintln(m.Stderr, "demo: no ../shared folder found; demo content from it (test images, UN list) is skipped")
 		}
 		seeder := &demo.Seeder{Store: db, SharedDir: dir, Log: log, Extend: []func(context.Context, *demo.World) error{demo.SeedSignals, demo.SeedEntities, demo.SeedLibrary, demo.SeedAlerts, demo.SeedIncidents,
-			demo.SeedCases}}
+			demo.SeedCases, demo.SeedTransparency}}
 		if _, err := seeder.Run(ctx, m.Stdout); err != nil {
 			return err
 		}
@@ -128,6 +136,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	go mailNotices(ctx, db, site.Mailer(), url, time.Minute, log)
 	go eraseAlertURLs(ctx, db, time.Hour, log)
 	go caseRetention(ctx, db, caseMailer(*smtpURL, *mailFrom, log), time.Hour, log)
+	if checkpointKey != nil {
+		go checkpointAudit(ctx, db, checkpointKey, time.Hour, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
