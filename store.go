@@ -23,6 +23,8 @@ type Store interface {
 	SearchService
 	AlertService
 	IncidentService
+	QuestionService
+	MentorshipService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

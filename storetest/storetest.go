@@ -109,6 +109,11 @@ func Run(t *testing.T, open Opener) {
 		{"IncidentInput", testIncidentInput},
 		{"IncidentClose", testIncidentClose},
 		{"IncidentLinks", testIncidentLinks},
+		{"Questions", testQuestions},
+		{"QuestionBadInput", testQuestionBadInput},
+		{"QuestionVisibility", testQuestionVisibility},
+		{"QuestionModel", testQuestionModel},
+		{"Mentorship", testMentorship},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
