@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/demo"
+	"github.com/kspplatform/ksp/internal/sqlstore"
 )
 
 // TestBrowserQuestions is the community's flow of UX.md's browser tests: a
@@ -89,4 +94,50 @@ func TestBrowserQuestions(t *testing.T) {
 	b.submit(`form[action="/community/mentorship/new"]`, "Mentoring for Pixelboard")
 	b.shot("mentorship")
 	t.Logf("community browser flow: %d pages checked, %v", b.pages, time.Since(start).Round(time.Millisecond))
+}
+
+// TestBrowserCommunityPages walks the community's pages over the demo
+// data as an analyst and as staff (tables, the matching form, the offer
+// form), so that both accessibility checks see them with content.
+func TestBrowserCommunityPages(t *testing.T) {
+	var printout bytes.Buffer
+	site := startBrowserSite(t, func(ctx context.Context, db *sqlstore.DB) {
+		seeder := &demo.Seeder{Store: db, Log: slog.New(slog.DiscardHandler), Extend: []func(context.Context, *demo.World) error{demo.SeedQuestions, demo.SeedMentorship}}
+		if _, err := seeder.Run(ctx, &printout); err != nil {
+			t.Fatal(err)
+		}
+	})
+	logins := map[string]demoLogin{}
+	for _, m := range demoLoginRE.FindAllStringSubmatch(printout.String(), -1) {
+		if _, ok := logins[m[5]]; !ok {
+			logins[m[5]] = demoLogin{m[1], m[2], m[3], m[4], m[5]}
+		}
+	}
+	for _, role := range []string{"analyst", "staff"} {
+		t.Run(role, func(t *testing.T) {
+			b := newBrowser(t, site.srv.URL)
+			b.signIn(logins[role])
+			b.walk([]pageVisit{{"/community/mentorship/offer", "Offer to mentor"}, {"/community/mentorship", "Mentoring"},
+				{"/community/questions?unanswered=1", "Questions to the community"}, {"/community/questions", "Questions to the community"}})
+			qs := b.links(`^/community/questions/[0-9a-f-]{36}$`)
+			if len(qs) != 3 {
+				t.Fatalf("%d questions listed", len(qs))
+			}
+			for _, href := range qs {
+				b.visit(href, "")
+			}
+			if role == "staff" {
+				b.visit("/community/mentorship", "Mentoring")
+				ms := b.links(`^/community/mentorship/[0-9a-f-]{36}$`)
+				if len(ms) != 1 {
+					t.Fatalf("staff see %d mentorship requests", len(ms))
+				}
+				b.visit(ms[0], "Mentoring for Pixelboard")
+				// Only the institute offered both topics of the request.
+				if n := eval[int](b, `document.querySelectorAll('input[name="mentor_org_id"]').length`); n != 1 {
+					t.Fatalf("%d mentors offered for matching, want 1", n)
+				}
+			}
+		})
+	}
 }
