@@ -168,7 +168,8 @@ func testMentorship(t *testing.T, open Opener) {
 	bad := "paused"
 	_, _, err = db.FindMentorshipRequests(uni, ksp.MentorshipFilter{Status: &bad})
 	wantCode(t, err, ksp.EINVALID)
-	for _, action := range []string{"mentorship.request", "mentorship.offer", "mentorship.match", "mentorship.status", "mentorship.session"} {
+	for _, action := range []string{"mentorship.request", "mentorship.offer", "mentorship.match", "mentorship.status", "mentorship.session",
+		"mentorship.staff_read", "mentorship.staff_list"} {
 		if auditCount(t, db, action) == 0 {
 			t.Errorf("%s not audited", action)
 		}

@@ -110,6 +110,9 @@ func (db *DB) FindMentorshipRequestByID(ctx context.Context, id string) (*ksp.Me
 	if err != nil {
 		return nil, err
 	}
+	if err := db.auditMentorshipReads(ctx, a, "mentorship.staff_read", []*ksp.MentorshipRequest{r}); err != nil {
+		return nil, err
+	}
 	rows, err := db.query(ctx, `SELECT s.id, s.request_id, s.org_id, o.name, s.held_on, s.minutes, s.notes, s.created_at
 		FROM mentorship_sessions s JOIN orgs o ON o.id = s.org_id WHERE s.request_id = ? ORDER BY s.held_on, s.created_at, s.id`, r.ID)
 	if err != nil {
@@ -174,8 +177,34 @@ func (db *DB) FindMentorshipRequests(ctx context.Context, f ksp.MentorshipFilter
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("find mentorship requests: %w", err)
 	}
+	rows.Close()
 	out, next := cut(out, f.Page, func(r *ksp.MentorshipRequest) string { return r.ID })
+	if err := db.auditMentorshipReads(ctx, a, "mentorship.staff_list", out); err != nil {
+		return nil, "", err
+	}
 	return out, next, nil
+}
+
+// auditMentorshipReads records a staff request that read other orgs'
+// mentorships: they are shared with two orgs only, so a staff read leaves
+// a trace as for any restricted item. The server's own reads (system
+// actors) are not audited.
+func (db *DB) auditMentorshipReads(ctx context.Context, a *ksp.Actor, action string, rs []*ksp.MentorshipRequest) error {
+	if !a.Staff || strings.HasPrefix(a.Name, "system") {
+		return nil
+	}
+	var ids []string
+	for _, r := range rs {
+		if r.OrgID != a.OrgID && r.MentorOrgID != a.OrgID {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.write(ctx, func(tx *Tx) error {
+		return tx.audit(action, "mentorship", ksp.StaffOrgID, map[string]any{"requests": ids})
+	})
 }
 
 // SetMentorshipOffer records (or, with no topics, withdraws) the topics the
