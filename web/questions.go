@@ -52,13 +52,27 @@ func qaParty(p ksp.Party) string {
 // (or staff) of an org in good standing. The store checks again.
 func mayPost(a *ksp.Actor) bool { return a.HasRole(ksp.RoleAnalyst) && !a.Suspended }
 
-// questionsPanel lists the newest questions on the dashboard.
+// QAPanelData is the dashboard panel's content: answers to the viewer's
+// organisation's questions first, then the newest questions.
+type QAPanelData struct {
+	Mine, Newest []*ksp.Question
+}
+
+// questionsPanel shows the viewer's organisation's questions with their
+// answers, and the newest questions it may read.
 func (s *Server) questionsPanel(r *http.Request) (template.HTML, error) {
-	list, _, err := s.store.FindQuestions(r.Context(), ksp.QuestionFilter{Page: ksp.Page{Limit: 5}})
-	if err != nil || len(list) == 0 {
+	var d QAPanelData
+	var err error
+	if d.Mine, _, err = s.store.FindQuestions(r.Context(), ksp.QuestionFilter{Mine: true, Page: ksp.Page{Limit: 5}}); err != nil {
 		return "", err
 	}
-	return s.Fragment("questions.html", "panel", list)
+	if d.Newest, _, err = s.store.FindQuestions(r.Context(), ksp.QuestionFilter{Page: ksp.Page{Limit: 5}}); err != nil {
+		return "", err
+	}
+	if len(d.Mine) == 0 && len(d.Newest) == 0 {
+		return "", nil
+	}
+	return s.Fragment("questions.html", "panel", d)
 }
 
 // QuestionsData is the questions page's content: a list, or search hits.

@@ -56,6 +56,8 @@ func TestQAPages(t *testing.T) {
 	a.want(a.get("/community/questions/"+qid), 200, "Answer by", "Accept this answer")
 	aid := regexp.MustCompile(`/answers/([0-9a-f-]{36})/accept`).FindStringSubmatch(a.body)[1]
 	a.want(a.post("/community/questions/"+qid+"/answers/"+aid+"/accept", nil), 200, "Answer accepted", "Accepted answer by")
+	// The asker's dashboard shows its question's answers.
+	a.want(a.get("/dashboard"), 200, "Your organisation's questions", "1 answer, one accepted")
 	// A non-asker posting the accept form is refused.
 	b.want(b.get("/community/questions/"+qid), 200)
 	b.want(b.post("/community/questions/"+qid+"/answers/"+aid+"/accept", nil), 403)
