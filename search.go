@@ -9,9 +9,8 @@ const (
 	SearchQuestion = "question"
 )
 
-// SearchTypes lists every searchable type (questions once the community
-// has landed).
-var SearchTypes = []string{SearchResource, SearchEntity}
+// SearchTypes lists every searchable type.
+var SearchTypes = []string{SearchResource, SearchEntity, SearchQuestion}
 
 // SearchQuery is one search. Q is the user's words (free text: a store turns
 // it into its own query language, never passes it through). With no Types,

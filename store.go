@@ -32,6 +32,8 @@ type Store interface {
 	CaseService
 	TransparencyService
 	CheckpointService
+	QuestionService
+	MentorshipService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

@@ -380,6 +380,16 @@ func TestOpenAPIEnumsAreWhatTheServerAccepts(t *testing.T) {
 			}
 		})},
 		{"ResourceInput.tlp", "tlp", newResource(func(v string, m map[string]any) { m["tlp"], m["distribution"] = v, "owner" })},
+		{"QuestionInput.distribution", "distribution", func(t *testing.T, v string) resp {
+			m := map[string]any{"title": fmt.Sprintf("Enum question %d", next()), "body": "b", "distribution": v, "tlp": "CLEAR"}
+			if v == string(ksp.DistAudience) {
+				m["audience"] = []string{fx.Startup.ID}
+			}
+			return e.do("POST", "/api/v1/questions", e.keys["admin"], m)
+		}},
+		{"QuestionInput.tlp", "tlp", func(t *testing.T, v string) resp {
+			return e.do("POST", "/api/v1/questions", e.keys["admin"], map[string]any{"title": "Enum question", "body": "b", "distribution": "owner", "tlp": v})
+		}},
 		{"ResourceUpdate.kind", "kind", patchResource(func(v string, m map[string]any) { m["kind"] = v })},
 		{"ResourceUpdate.distribution", "distribution", patchResource(func(v string, m map[string]any) {
 			m["distribution"], m["tlp"] = v, "CLEAR"

@@ -399,7 +399,7 @@ func testSearchBadInput(t *testing.T, open Opener) {
 		{"too many words", ksp.SearchQuery{Q: strings.Repeat("a ", 13)}, "q"},
 		{"not UTF-8", ksp.SearchQuery{Q: "abc\xff"}, "q"},
 		{"unknown type", ksp.SearchQuery{Q: "x", Types: []string{"signal"}}, "type"},
-		{"questions not yet", ksp.SearchQuery{Q: "x", Types: []string{ksp.SearchQuestion}}, "type"},
+		{"kind for questions", ksp.SearchQuery{Q: "x", Kind: &law, Types: []string{ksp.SearchQuestion}}, "type"},
 		{"unknown kind", ksp.SearchQuery{Q: "x", Kind: &kind}, "kind"},
 		{"bad jurisdiction", ksp.SearchQuery{Q: "x", Jurisdiction: strp("EUR")}, "jurisdiction"},
 		{"bad tag", ksp.SearchQuery{Q: "x", Tag: strp("no spaces")}, "tag"},

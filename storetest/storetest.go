@@ -129,6 +129,11 @@ func Run(t *testing.T, open Opener) {
 		{"TransparencySuppression", testTransparencySuppression},
 		{"TransparencyPublish", testTransparencyPublish},
 		{"TransparencyStaffPowers", testTransparencyStaffPowers},
+		{"Questions", testQuestions},
+		{"QuestionBadInput", testQuestionBadInput},
+		{"QuestionVisibility", testQuestionVisibility},
+		{"QuestionModel", testQuestionModel},
+		{"Mentorship", testMentorship},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -28,6 +28,8 @@ func (s *Server) registerCore() {
 	s.registerWebhooks()
 	s.registerCases()
 	s.registerTransparency()
+	s.registerQuestions()
+	s.registerMentorship()
 
 	s.Handle("/", Public, func(w http.ResponseWriter, r *http.Request) error {
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address. Check it, or start from the home page.")

@@ -37,7 +37,7 @@ type SearchItem struct {
 }
 
 // searchTypeLabels name the types for people.
-var searchTypeLabels = map[string]string{ksp.SearchResource: "Library", ksp.SearchEntity: "Designated entity"}
+var searchTypeLabels = map[string]string{ksp.SearchResource: "Library", ksp.SearchEntity: "Designated entity", ksp.SearchQuestion: "Question"}
 
 // snippetMarkup is the only markup a store's snippet may contain.
 var snippetMarkup = strings.NewReplacer("<mark>", "", "</mark>", "")
@@ -64,11 +64,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	a := ksp.ActorFrom(r.Context())
 	signedIn := a != nil && a.OrgID != ""
 	form := url.Values{"q": {query}}
-	types := []string{"option=|Everything", "option=" + ksp.SearchResource + "|Library"}
+	types := []string{"option=|Everything", "option=" + ksp.SearchResource + "|Library", "option=" + ksp.SearchQuestion + "|Questions"}
 	if signedIn {
 		types = append(types, "option="+ksp.SearchEntity+"|Designated entities")
 	}
-	if typ == ksp.SearchResource || (typ == ksp.SearchEntity && signedIn) {
+	if typ == ksp.SearchResource || typ == ksp.SearchQuestion || (typ == ksp.SearchEntity && signedIn) {
 		form.Set("type", typ)
 	}
 	p := &Page{Title: "Search", Search: query, Form: form}
@@ -122,6 +122,8 @@ func searchItem(it *ksp.SearchResult) SearchItem {
 	case ksp.SearchResource:
 		v.URL = "/library/" + url.PathEscape(it.ID)
 		v.Kind = human(it.Kind)
+	case ksp.SearchQuestion:
+		v.URL = "/community/questions/" + url.PathEscape(it.ID)
 	case ksp.SearchEntity:
 		v.URL = "/entities/" + url.PathEscape(it.ID)
 		v.Kind = map[string]string{string(ksp.EntityIndividual): "Individual", string(ksp.EntityGroup): "Group or organisation"}[it.Kind]

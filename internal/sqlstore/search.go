@@ -143,6 +143,8 @@ func (db *DB) rankSearch(ctx context.Context, p *searchPlan) ([]*ksp.SearchResul
 			arm, armArgs = db.resourceArm(p)
 		case ksp.SearchEntity:
 			arm, armArgs = db.entityArm(p)
+		case ksp.SearchQuestion:
+			arm, armArgs = db.questionArm(p)
 		}
 		arms = append(arms, arm)
 		args = append(args, armArgs...)
@@ -206,6 +208,7 @@ func entityFilters(p *searchPlan) (string, []any) {
 const (
 	resourceBM25 = `bm25(resources_fts, 10.0, 4.0, 1.0, 4.0, 0.0)`
 	entityBM25   = `bm25(entities_fts, 10.0, 10.0, 4.0, 1.0, 0.0)`
+	questionBM25 = `bm25(questions_fts, 10.0, 1.0, 4.0, 0.0)`
 )
 
 // On SQLite the FTS row is joined to its item through the key table by
@@ -273,6 +276,7 @@ func (db *DB) describeHits(ctx context.Context, p *searchPlan, hits []*ksp.Searc
 	}
 	out := hits[:0]
 	var shown []*ksp.Resource
+	var shownQ []*ksp.Question
 	for _, h := range hits {
 		d, ok := details[h.Type+":"+h.ID]
 		if !ok {
@@ -283,14 +287,20 @@ func (db *DB) describeHits(ctx context.Context, p *searchPlan, hits []*ksp.Searc
 			d.first = strings.ReplaceAll(d.first, "\n", "; ")
 		}
 		h.Title, h.Kind, h.Snippet = d.title, d.kind, pickSnippet(d.first, d.second)
-		if h.Type == ksp.SearchResource {
+		switch h.Type {
+		case ksp.SearchResource:
 			shown = append(shown, &ksp.Resource{ID: h.ID, Sharing: d.sh})
+		case ksp.SearchQuestion:
+			shownQ = append(shownQ, &ksp.Question{ID: h.ID, Sharing: d.sh})
 		}
 		out = append(out, h)
 	}
 	// Staff reading other orgs' restricted resources is audited, in a
 	// search as in the library's list.
 	if err := db.auditResourceReads(ctx, ksp.ActorFrom(ctx), "resource.staff_search", shown); err != nil {
+		return nil, err
+	}
+	if err := db.auditQuestionReads(ctx, ksp.ActorFrom(ctx), "question.staff_search", shownQ); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -304,12 +314,15 @@ func (db *DB) describeFTS5(ctx context.Context, p *searchPlan, hits []*ksp.Searc
 	for _, h := range hits {
 		var query string
 		var args []any
-		if h.Type == ksp.SearchResource {
+		switch h.Type {
+		case ksp.SearchQuestion:
+			query, args = questionSnippetFTS5(p, h.ID, snip)
+		case ksp.SearchResource:
 			query = `SELECT r.owner_org_id, r.distribution, r.tlp, r.title, r.kind, snippet(resources_fts, 1, ?, ?, '…', ?), snippet(resources_fts, 2, ?, ?, '…', ?)
 				FROM resources_fts JOIN resource_search_keys k ON k.n = resources_fts.rowid JOIN resources r ON r.id = k.id
 				WHERE resources_fts MATCH ? AND resources_fts.rowid = (SELECT n FROM resource_search_keys WHERE id = ?) AND ` + vis
 			args = slices.Concat(snip, []any{p.terms.fts5(), h.ID}, visArgs)
-		} else {
+		default:
 			query = `SELECT '', '', '', e.name, e.kind, snippet(entities_fts, 2, ?, ?, '…', ?), snippet(entities_fts, 3, ?, ?, '…', ?)
 				FROM entities_fts JOIN entity_search_keys k ON k.n = entities_fts.rowid JOIN entities e ON e.id = k.id
 				WHERE entities_fts MATCH ? AND entities_fts.rowid = (SELECT n FROM entity_search_keys WHERE id = ?)`
@@ -340,14 +353,18 @@ func (db *DB) describeHeadlines(ctx context.Context, p *searchPlan, hits []*ksp.
 		in := strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", ")
 		var query string
 		args := []any{tsq, headlineOptions, tsq, headlineOptions}
-		if typ == ksp.SearchResource {
+		switch typ {
+		case ksp.SearchQuestion:
+			q, qargs := questionHeadlines(p, list)
+			query, args = q, append(args, qargs...)
+		case ksp.SearchResource:
 			vis, visArgs := Visible(p.viewer, "r", "id")
 			query = `SELECT r.id, r.owner_org_id, r.distribution, r.tlp, r.title, r.kind,
 				ts_headline('simple', ` + headlineText("r.summary") + `, to_tsquery('simple', ?), ?),
 				ts_headline('simple', ` + headlineText("r.body") + `, to_tsquery('simple', ?), ?)
 				FROM resources r WHERE r.id IN (` + in + `) AND ` + vis
 			args = append(append(args, list...), visArgs...)
-		} else {
+		default:
 			// The aliases as their names, one a line, out of their JSON.
 			query = `SELECT e.id, '', '', '', e.name, e.kind,
 				ts_headline('simple', ` + headlineText(`COALESCE((SELECT string_agg(a->>'name', E'\n') FROM jsonb_array_elements(e.aliases::jsonb) a), '')`) + `, to_tsquery('simple', ?), ?),
