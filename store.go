@@ -23,6 +23,7 @@ type Store interface {
 	SearchService
 	AlertService
 	IncidentService
+	CalendarService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

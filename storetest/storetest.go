@@ -109,6 +109,9 @@ func Run(t *testing.T, open Opener) {
 		{"IncidentInput", testIncidentInput},
 		{"IncidentClose", testIncidentClose},
 		{"IncidentLinks", testIncidentLinks},
+		{"CalendarEvents", testCalendarEvents},
+		{"CalendarVisibility", testCalendarVisibility},
+		{"CalendarBadInput", testCalendarBadInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
