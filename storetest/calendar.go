@@ -15,7 +15,7 @@ func calendarEventFor(s ksp.Sharing, title string) *ksp.CalendarEvent {
 	start := time.Now().Add(7 * 24 * time.Hour).Truncate(time.Hour)
 	return &ksp.CalendarEvent{Kind: ksp.EventWorkshop, Title: title, Description: "Writing your first terms of service",
 		Start: ksp.T(start), End: ksp.T(start.Add(2 * time.Hour)), TimeZone: "Europe/Brussels", Place: "Brussels, room 2",
-		Agenda: []ksp.AgendaItem{{Time: "10:00", Speaker: "A. Expert", Affiliation: "Big Platform", Title: "Welcome"}, {}},
+		Agenda:  []ksp.AgendaItem{{Time: "10:00", Speaker: "A. Expert", Affiliation: "Big Platform", Title: "Welcome"}, {}},
 		Sharing: s}
 }
 
