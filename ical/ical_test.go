@@ -337,7 +337,7 @@ func TestICalendarFolding(t *testing.T) {
 
 func TestICalendarEscaping(t *testing.T) {
 	for in, want := range map[string]string{
-		`a,b;c\d`:        `a\,b\;c\\d`,
+		`a,b;c\d`:         `a\,b\;c\\d`,
 		"one\ntwo\r\nx\r": `one\ntwo\nx\n`,
 		"bell\x07tab\t":   "belltab\t",
 		"plain":           "plain",
