@@ -24,6 +24,7 @@ type Store interface {
 	AlertService
 	IncidentService
 	CalendarService
+	AssessmentService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

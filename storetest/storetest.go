@@ -112,6 +112,8 @@ func Run(t *testing.T, open Opener) {
 		{"CalendarEvents", testCalendarEvents},
 		{"CalendarVisibility", testCalendarVisibility},
 		{"CalendarBadInput", testCalendarBadInput},
+		{"Assessments", testAssessments},
+		{"AssessmentPrivacy", testAssessmentPrivacy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
