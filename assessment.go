@@ -76,6 +76,16 @@ type Recommendation struct {
 	Text  string         `json:"text"`
 	Tags  []string       `json:"tags"`
 	Level string         `json:"level"`
+	// Reading is the library resources carrying those tags that the
+	// reader may see (filled on single reads).
+	Reading []ResourceRef `json:"reading"`
+}
+
+// ResourceRef names a library resource.
+type ResourceRef struct {
+	ID    string       `json:"id"`
+	Kind  ResourceKind `json:"kind"`
+	Title string       `json:"title"`
 }
 
 // Assessment is one completed self-assessment of an organisation. Only the
@@ -298,7 +308,7 @@ func RecommendationFor(t *AssessmentTemplate, s AreaScore) (Recommendation, bool
 		return Recommendation{}, false
 	}
 	text := recommendationText[s.Area]
-	r := Recommendation{Area: s.Area, Tags: slices.Clone(info.Tags), Level: level, Text: text[0]}
+	r := Recommendation{Area: s.Area, Tags: slices.Clone(info.Tags), Level: level, Text: text[0], Reading: []ResourceRef{}}
 	if level == LevelDeveloping {
 		r.Text = text[1]
 	}

@@ -24,6 +24,14 @@ func testAssessments(t *testing.T, open Opener) {
 	db := open(t)
 	f := NewFixture(t, db)
 	ctx := As(f.Startup, f.StartAdm)
+	// Reading lists come from the library, as the reader may see it.
+	shared := sampleResource("Model terms of service")
+	shared.Tags = []string{"terms-of-service"}
+	must(t, db.CreateResource(As(f.Platform, f.PlatAdmin), shared))
+	hidden := sampleResource("Our private policy notes")
+	hidden.Tags = []string{"terms-of-service"}
+	hidden.Sharing = ksp.Sharing{Distribution: ksp.DistOwner, TLP: ksp.TLPAmber}
+	must(t, db.CreateResource(As(f.Platform, f.PlatAdmin), hidden))
 	first, err := db.SubmitAssessment(ctx, ksp.AssessmentInput{Answers: assessmentAnswers("partial")})
 	must(t, err)
 	if first.Overall != 33 || len(first.Scores) != len(ksp.AssessmentAreas) || len(first.Recommendations) != len(ksp.AssessmentAreas) {
@@ -39,8 +47,14 @@ func testAssessments(t *testing.T, open Opener) {
 	if len(list) != 2 || list[0].ID != second.ID || list[1].ID != first.ID {
 		t.Fatalf("history = %v", list)
 	}
+	if r := first.Recommendations[0]; r.Area != ksp.AreaPolicies || len(r.Reading) != 1 || r.Reading[0].ID != shared.ID {
+		t.Fatalf("policies reading list = %+v, want only the shared resource", r.Reading)
+	}
 	got, err := db.FindAssessmentByID(ctx, first.ID)
 	must(t, err)
+	if len(got.Recommendations[0].Reading) != 1 {
+		t.Fatalf("reading list on reading back = %+v", got.Recommendations[0].Reading)
+	}
 	if got.Overall != 33 || got.Answers["enf_hashing"] != "partial" || len(got.Recommendations) != 5 || got.Recommendations[0].Tags[0] != "terms-of-service" {
 		t.Fatalf("read back %+v", got)
 	}

@@ -64,7 +64,38 @@ func (db *DB) SubmitAssessment(ctx context.Context, in ksp.AssessmentInput) (*ks
 	if err != nil {
 		return nil, err
 	}
+	if err := db.attachReading(ctx, as); err != nil {
+		return nil, err
+	}
 	return as, nil
+}
+
+// maxReading bounds the resources listed under one recommendation.
+const maxReading = 5
+
+// attachReading fills each recommendation's reading list with the library
+// resources carrying its tags that the actor may see (the library's own
+// sharing rule applies: FindResources).
+func (db *DB) attachReading(ctx context.Context, as *ksp.Assessment) error {
+	for i := range as.Recommendations {
+		r := &as.Recommendations[i]
+		seen := map[string]bool{}
+		r.Reading = []ksp.ResourceRef{}
+		for _, tag := range r.Tags {
+			tag := tag
+			list, _, err := db.FindResources(ctx, ksp.ResourceFilter{Tag: &tag, Page: ksp.Page{Limit: maxReading}})
+			if err != nil {
+				return fmt.Errorf("assessment reading: %w", err)
+			}
+			for _, res := range list {
+				if !seen[res.ID] && len(r.Reading) < maxReading {
+					seen[res.ID] = true
+					r.Reading = append(r.Reading, ksp.ResourceRef{ID: res.ID, Kind: res.Kind, Title: res.Title})
+				}
+			}
+		}
+	}
+	return nil
 }
 
 const assessmentCols = `id, org_id, template, answers, scores, overall, created_at`
@@ -144,6 +175,9 @@ func (db *DB) FindAssessmentByID(ctx context.Context, id string) (*ksp.Assessmen
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find assessment: %w", err)
+	}
+	if err := db.attachReading(ctx, as); err != nil {
+		return nil, err
 	}
 	return as, nil
 }
