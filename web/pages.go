@@ -25,6 +25,7 @@ func (s *Server) registerCore() {
 	s.registerLibrary()
 	s.registerAlerts()
 	s.registerIncidents()
+	s.registerCalendar()
 
 	s.Handle("/", Public, func(w http.ResponseWriter, r *http.Request) error {
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address. Check it, or start from the home page.")
