@@ -26,6 +26,7 @@ func (s *Server) registerCore() {
 	s.registerAlerts()
 	s.registerIncidents()
 	s.registerCalendar()
+	s.registerAssessment()
 
 	s.Handle("/", Public, func(w http.ResponseWriter, r *http.Request) error {
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address. Check it, or start from the home page.")
