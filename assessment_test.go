@@ -104,3 +104,19 @@ func TestAssessmentTemplateComplete(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScoreAssessment scores one complete questionnaire.
+func BenchmarkScoreAssessment(b *testing.B) {
+	answers := map[string]string{}
+	for i, q := range CurrentAssessmentTemplate.Questions {
+		answers[q.ID] = q.Options[i%len(q.Options)].ID
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var f Fields
+		ScoreAssessment(&CurrentAssessmentTemplate, answers, &f)
+		if len(f) > 0 {
+			b.Fatal(f.Err())
+		}
+	}
+}
