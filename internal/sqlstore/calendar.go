@@ -65,33 +65,76 @@ func (db *DB) findCalendarEvent(ctx context.Context, q querier, a *ksp.Actor, id
 }
 
 // fillCalendarEvents adds audiences, the viewer's own registration and,
-// for the owner org and staff, the number registered.
+// for the owner org and staff, the number registered: three queries for a
+// whole page, whatever its length.
 func (db *DB) fillCalendarEvents(ctx context.Context, q querier, a *ksp.Actor, list []*ksp.CalendarEvent) error {
+	if len(list) == 0 {
+		return nil
+	}
 	v := a.Viewer()
+	byID := map[string]*ksp.CalendarEvent{}
+	var all, audience, counted []any
 	for _, e := range list {
+		byID[e.ID] = e
+		all = append(all, e.ID)
 		if e.Distribution == ksp.DistAudience {
-			aud, err := db.incidentAudience(ctx, q, e.ID)
-			if err != nil {
+			audience = append(audience, e.ID)
+		}
+		if !v.Anonymous() && (v.Staff || e.OwnerOrgID == v.OrgID) {
+			counted = append(counted, e.ID)
+			zero := 0
+			e.Registrations = &zero
+		}
+	}
+	in := func(ids []any) string { return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") }
+	each := func(what, query string, args []any, fn func(rows interface{ Scan(...any) error }) error) error {
+		rows, err := q.QueryContext(ctx, db.rebind(query), args...)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return fmt.Errorf("event %s: %w", what, err)
+			}
+		}
+		return rows.Err()
+	}
+	if len(audience) > 0 {
+		if err := each("audience", `SELECT item_id, org_id FROM audiences WHERE item_id IN (`+in(audience)+`) ORDER BY item_id, org_id`, audience, func(r interface{ Scan(...any) error }) error {
+			var id, org string
+			if err := r.Scan(&id, &org); err != nil {
 				return err
 			}
-			e.Audience = aud
+			byID[id].Audience = append(byID[id].Audience, org)
+			return nil
+		}); err != nil {
+			return err
 		}
-		if v.Anonymous() {
-			continue
-		}
-		if a.UserID != "" {
-			var n int
-			if err := q.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM calendar_registrations WHERE event_id = ? AND user_id = ?`), e.ID, a.UserID).Scan(&n); err != nil {
-				return fmt.Errorf("event registration: %w", err)
+	}
+	if a != nil && a.UserID != "" {
+		if err := each("registration", `SELECT event_id FROM calendar_registrations WHERE user_id = ? AND event_id IN (`+in(all)+`)`, append([]any{a.UserID}, all...), func(r interface{ Scan(...any) error }) error {
+			var id string
+			if err := r.Scan(&id); err != nil {
+				return err
 			}
-			e.Registered = n > 0
+			byID[id].Registered = true
+			return nil
+		}); err != nil {
+			return err
 		}
-		if v.Staff || e.OwnerOrgID == v.OrgID {
+	}
+	if len(counted) > 0 {
+		if err := each("registrations", `SELECT event_id, COUNT(*) FROM calendar_registrations WHERE event_id IN (`+in(counted)+`) GROUP BY event_id`, counted, func(r interface{ Scan(...any) error }) error {
+			var id string
 			var n int
-			if err := q.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM calendar_registrations WHERE event_id = ?`), e.ID).Scan(&n); err != nil {
-				return fmt.Errorf("event registrations: %w", err)
+			if err := r.Scan(&id, &n); err != nil {
+				return err
 			}
-			e.Registrations = &n
+			byID[id].Registrations = &n
+			return nil
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
