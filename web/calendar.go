@@ -20,6 +20,7 @@ func init() {
 	funcs["calendarWhen"] = calendarWhen
 	funcs["calendarKind"] = func(k ksp.CalendarEventKind) string { return calendarKindWords[k] }
 	funcs["calendarRow"] = func(i int) int { return i + 1 }
+	funcs["calendarParas"] = calendarParas
 }
 
 var calendarKindWords = map[ksp.CalendarEventKind]string{ksp.EventWorkshop: "Workshop", ksp.EventWebinar: "Webinar", ksp.EventConference: "Conference"}
@@ -289,4 +290,17 @@ func calendarShared(e *ksp.CalendarEvent) string {
 	who := map[ksp.Distribution]string{ksp.DistPublic: "anyone, and it is in the public calendar feed", ksp.DistMembers: "all members",
 		ksp.DistAudience: "the organisations you chose", ksp.DistOwner: "your organisation only"}[e.Distribution]
 	return "“" + e.Title + "” is visible to " + who + " (TLP:" + string(e.TLP) + ")."
+}
+
+// calendarParas splits a plain-text description into paragraphs at blank
+// lines, so that the event page keeps the author's breaks without
+// interpreting any markup.
+func calendarParas(text string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
