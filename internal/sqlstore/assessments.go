@@ -182,8 +182,8 @@ func (db *DB) FindAssessmentByID(ctx context.Context, id string) (*ksp.Assessmen
 	return as, nil
 }
 
-// AssessmentAggregate averages each organisation's latest assessment
-// (staff). Figures over fewer than ksp.AssessmentMinOrgs organisations are
+// AssessmentAggregate averages each member organisation's latest
+// assessment (staff; the staff org's own tries are not counted). Figures over fewer than ksp.AssessmentMinOrgs organisations are
 // suppressed.
 func (db *DB) AssessmentAggregate(ctx context.Context) (*ksp.AssessmentAggregate, error) {
 	if _, err := requireStaff(ctx); err != nil {
@@ -191,7 +191,7 @@ func (db *DB) AssessmentAggregate(ctx context.Context) (*ksp.AssessmentAggregate
 	}
 	tpl := &ksp.CurrentAssessmentTemplate
 	rows, err := db.query(ctx, `SELECT o.kind, a.scores, a.overall FROM assessments a JOIN orgs o ON o.id = a.org_id
-		WHERE a.template = ? AND a.id = (SELECT MAX(b.id) FROM assessments b WHERE b.org_id = a.org_id AND b.template = ?)`, tpl.Version, tpl.Version)
+		WHERE a.template = ? AND o.kind <> 'staff' AND a.id = (SELECT MAX(b.id) FROM assessments b WHERE b.org_id = a.org_id AND b.template = ?)`, tpl.Version, tpl.Version)
 	if err != nil {
 		return nil, fmt.Errorf("assessment aggregate: %w", err)
 	}
