@@ -241,7 +241,14 @@ func calendarFromForm(form url.Values) (*ksp.CalendarEvent, *ksp.Fields) {
 }
 
 func (s *Server) calendarSaveError(w http.ResponseWriter, r *http.Request, err error, action string) error {
-	return s.calendarForm(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: formErrors(err, calendarLabels, "title")}, action, false)
+	// An ended event's editor keeps its recording field on errors too.
+	ended := false
+	if id := r.PathValue("id"); id != "" {
+		if e, ferr := s.store.FindCalendarEventByID(r.Context(), id); ferr == nil {
+			ended = e.Ended(time.Now())
+		}
+	}
+	return s.calendarForm(w, r, http.StatusBadRequest, &Page{Form: r.PostForm, Errors: formErrors(err, calendarLabels, "title")}, action, ended)
 }
 
 func (s *Server) calendarCreate(w http.ResponseWriter, r *http.Request) error {
