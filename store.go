@@ -34,6 +34,8 @@ type Store interface {
 	CheckpointService
 	QuestionService
 	MentorshipService
+	CalendarService
+	AssessmentService
 	// Ping checks the database answers (readiness).
 	Ping(ctx context.Context) error
 	io.Closer

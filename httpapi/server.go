@@ -150,7 +150,7 @@ func New(store ksp.Store, cfg Config, log *slog.Logger) *Server {
 			func() float64 { return float64(cfg.DecodeBudget.InUse()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ksp_image_decode_memory_limit_bytes", Help: "Size of the image decode budget (--decode-memory)."},
 			func() float64 { return float64(cfg.DecodeBudget.Limit()) }))
-	s.routes = slices.Concat(s.routeTable(), s.signalRoutes(), s.entityRoutes(), s.resourceRoutes(), s.searchRoutes(), s.alertRoutes(), s.incidentRoutes(), s.webhookRoutes(), s.domainRoutes(), s.incidentLinkRoutes(), s.caseRoutes(), s.questionRoutes(), s.mentorshipRoutes(), s.transparencyRoutes())
+	s.routes = slices.Concat(s.routeTable(), s.signalRoutes(), s.entityRoutes(), s.resourceRoutes(), s.searchRoutes(), s.alertRoutes(), s.incidentRoutes(), s.webhookRoutes(), s.domainRoutes(), s.incidentLinkRoutes(), s.caseRoutes(), s.questionRoutes(), s.mentorshipRoutes(), s.transparencyRoutes(), s.calendarRoutes(), s.assessmentRoutes())
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}

@@ -134,6 +134,11 @@ func Run(t *testing.T, open Opener) {
 		{"QuestionVisibility", testQuestionVisibility},
 		{"QuestionModel", testQuestionModel},
 		{"Mentorship", testMentorship},
+		{"CalendarEvents", testCalendarEvents},
+		{"CalendarVisibility", testCalendarVisibility},
+		{"CalendarBadInput", testCalendarBadInput},
+		{"Assessments", testAssessments},
+		{"AssessmentPrivacy", testAssessmentPrivacy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

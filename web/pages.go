@@ -30,6 +30,8 @@ func (s *Server) registerCore() {
 	s.registerTransparency()
 	s.registerQuestions()
 	s.registerMentorship()
+	s.registerCalendar()
+	s.registerAssessment()
 
 	s.Handle("/", Public, func(w http.ResponseWriter, r *http.Request) error {
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address. Check it, or start from the home page.")

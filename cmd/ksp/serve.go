@@ -97,7 +97,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			fmt.Fprintln(m.Stderr, "demo: no ../shared folder found; demo content from it (test images, UN list) is skipped")
 		}
 		seeder := &demo.Seeder{Store: db, SharedDir: dir, Log: log, Extend: []func(context.Context, *demo.World) error{demo.SeedSignals, demo.SeedEntities, demo.SeedLibrary, demo.SeedAlerts, demo.SeedIncidents,
-			demo.SeedCases, demo.SeedTransparency, demo.SeedQuestions, demo.SeedMentorship}}
+			demo.SeedCases, demo.SeedTransparency, demo.SeedQuestions, demo.SeedMentorship, demo.SeedCalendar, demo.SeedAssessments}}
 		if _, err := seeder.Run(ctx, m.Stdout); err != nil {
 			return err
 		}
