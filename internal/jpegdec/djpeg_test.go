@@ -238,3 +238,49 @@ func TestDjpegCorpus(t *testing.T) {
 	}
 	t.Logf("%d files in %v", len(cases), time.Since(start))
 }
+
+// TestDjpegSmoothing compares progressive files whose scans leave some of
+// the low AC coefficients incomplete, where libjpeg-turbo smooths blocks.
+func TestDjpegSmoothing(t *testing.T) {
+	djpeg, cjpeg := jpegTools(t)
+	dir := t.TempDir()
+	scripts := map[string]string{
+		"dconly":      "0,1,2: 0-0, 0, 0;\n",
+		"dcapprox":    "0,1,2: 0-0, 0, 1;\n0: 1-2, 0, 0;\n",
+		"acapprox":    "0,1,2: 0-0, 0, 0;\n0: 1-5, 0, 2;\n0: 6-63, 0, 0;\n1: 1-63, 0, 0;\n2: 1-63, 0, 0;\n",
+		"lowac":       "0,1,2: 0-0, 0, 0;\n0: 1-9, 0, 1;\n1: 1-3, 0, 0;\n2: 1-63, 0, 3;\n",
+		"refinedpart": "0,1,2: 0-0, 0, 1;\n0: 1-63, 0, 2;\n0: 1-63, 2, 1;\n1: 1-63, 0, 1;\n2: 1-4, 0, 0;\n0,1,2: 0-0, 1, 0;\n",
+	}
+	greyScripts := map[string]string{
+		"dconly": "0: 0-0, 0, 0;\n",
+		"lowac":  "0: 0-0, 0, 0;\n0: 1-4, 0, 1;\n",
+	}
+	sizes := [][2]int{{1, 1}, {9, 9}, {17, 20}, {33, 40}, {77, 53}, {150, 99}}
+	samplings := []string{"1x1", "2x2", "2x1", "1x2", "4x1"}
+	var d Decoder
+	n := 0
+	for si, sz := range sizes {
+		src := filepath.Join(dir, fmt.Sprintf("src%d.ppm", si))
+		writePPM(t, src, sz[0], sz[1], testPicture(sz[0], sz[1], uint64(si+100)))
+		run := func(name, script string, extra ...string) {
+			sc := filepath.Join(dir, name+".txt")
+			if err := os.WriteFile(sc, []byte(script), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			jpg := filepath.Join(dir, fmt.Sprintf("%s_%d_%s.jpg", name, si, strings.Join(extra, "")))
+			args := append(append([]string{"-quality", "80", "-scans", sc}, extra...), "-outfile", jpg, src)
+			if out, err := exec.Command(cjpeg, args...).CombinedOutput(); err != nil {
+				t.Fatalf("cjpeg %v: %v: %s", args, err, out)
+			}
+			compareWithDjpeg(t, &d, djpeg, jpg)
+			n++
+		}
+		for name, script := range scripts {
+			run(name, script, "-sample", samplings[(si+len(name))%len(samplings)])
+		}
+		for name, script := range greyScripts {
+			run("grey"+name, script, "-grayscale")
+		}
+	}
+	t.Logf("%d files", n)
+}
