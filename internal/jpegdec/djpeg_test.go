@@ -255,7 +255,7 @@ func TestDjpegSmoothing(t *testing.T) {
 		"dconly": "0: 0-0, 0, 0;\n",
 		"lowac":  "0: 0-0, 0, 0;\n0: 1-4, 0, 1;\n",
 	}
-	sizes := [][2]int{{1, 1}, {9, 9}, {17, 20}, {33, 40}, {77, 53}, {150, 99}}
+	sizes := [][2]int{{1, 1}, {9, 9}, {17, 20}, {33, 40}, {77, 53}, {150, 99}, {40, 130}}
 	samplings := []string{"1x1", "2x2", "2x1", "1x2", "4x1"}
 	var d Decoder
 	n := 0
@@ -280,6 +280,8 @@ func TestDjpegSmoothing(t *testing.T) {
 		}
 		for name, script := range greyScripts {
 			run("grey"+name, script, "-grayscale")
+			run("grey"+name, script, "-grayscale", "-sample", "1x2")
+			run("grey"+name, script, "-grayscale", "-sample", "1x4")
 		}
 	}
 	t.Logf("%d files", n)

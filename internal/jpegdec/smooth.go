@@ -68,35 +68,37 @@ func (d *Decoder) setupSmoothing() {
 }
 
 // smoothRows returns the 5 block rows (2 above to 2 below) whose DC values
-// smooth block row by of c. At the image's edges the nearest row stands in,
-// with libjpeg-turbo's count of rows in the last iMCU row.
+// smooth block row by of c. At the image's edges the nearest row stands in.
+// As observed from libjpeg-turbo 2.1.5, the rows two away are taken only
+// from the same iMCU row (v block rows), or from an iMCU row that is at
+// least two away from the image's first or last one; otherwise the row one
+// away stands in.
 func (d *Decoder) smoothRows(c *component, by int) [5]int {
 	hib := (c.dh + 7) / 8
-	v, total := c.v, d.mcusY
+	v, last := c.v, d.mcusY-1
 	imcu, b := by/v, by%v
-	rows := v
-	if imcu == total-1 {
+	rows := v // block rows in this iMCU row
+	if imcu == last {
 		if rows = hib % v; rows == 0 {
 			rows = v
 		}
 	}
-	ibr, ibrs := imcu*rows+b, rows*total
 	var r [5]int
 	r[2] = by
 	r[1] = by
-	if ibr > 0 {
+	if imcu > 0 || b > 0 {
 		r[1] = by - 1
 	}
 	r[0] = r[1]
-	if ibr > 1 {
+	if imcu > 1 || b > 1 {
 		r[0] = by - 2
 	}
 	r[3] = by
-	if ibr < ibrs-1 {
+	if imcu < last || b+1 < rows {
 		r[3] = by + 1
 	}
 	r[4] = r[3]
-	if ibr < ibrs-2 {
+	if imcu < last-1 || b+2 < rows {
 		r[4] = by + 2
 	}
 	return r
@@ -114,6 +116,12 @@ func (d *Decoder) smoothBlock(c *component, bx, by int, dst *[64]int16) *[64]int
 		base := r * c.bw
 		for j := 0; j < 5; j++ {
 			x := min(max(bx+j-2, 0), last)
+			if last == 1 && (j == 4 || (bx == 1 && j == 3)) {
+				// Two blocks wide: libjpeg-turbo 2.1 takes the first block's
+				// DC value for the columns two to the right of the first
+				// block and one and two to the right of the second.
+				x = 0
+			}
 			g[i*5+j] = int64(c.coef[(base+x)*64])
 		}
 	}
