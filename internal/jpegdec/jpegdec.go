@@ -51,6 +51,8 @@ type Config struct {
 	// refuses, 2 or 4.
 	Components  int
 	Progressive bool
+
+	comps []compGeom
 }
 
 // Colour spaces of 3-component files, as libjpeg infers them.
@@ -112,7 +114,37 @@ func DecodeConfig(data []byte) (Config, error) {
 	if err := d.readHeaders(data, true); err != nil {
 		return Config{}, err
 	}
-	return Config{Width: d.width, Height: d.height, Components: d.ncomp, Progressive: d.progressive}, nil
+	cfg := Config{Width: d.width, Height: d.height, Components: d.ncomp, Progressive: d.progressive}
+	if d.ncomp == 1 || d.ncomp == 3 {
+		cfg.comps = make([]compGeom, d.ncomp)
+		for i := range cfg.comps {
+			c := &d.comps[i]
+			cfg.comps[i] = compGeom{dw: c.dw, dh: c.dh, bw: c.bw, bh: c.bh}
+		}
+	}
+	return cfg, nil
+}
+
+// compGeom is a component's size, for MemoryCost.
+type compGeom struct{ dw, dh, bw, bh int }
+
+// MemoryCost returns an upper bound of what a decode of a file with this
+// header allocates: DecodePicked with nx×ny picked pixels, or Decode with
+// nx, ny the image's width and height. It is 0 when the header did not
+// describe a variant Decode handles.
+func (c Config) MemoryCost(nx, ny int) int64 {
+	if len(c.comps) == 0 {
+		return 0
+	}
+	var n int64
+	for _, g := range c.comps {
+		n += 2 * 64 * int64(g.bw) * int64(g.bh) // coefficients
+		rows := min(int64(g.dh), 2*int64(ny))
+		cols := min(int64(g.dw), 2*int64(nx))
+		n += rows*cols + 8*int64(g.dw+g.dh) + 4*64*int64(g.bw) // samples, plan, workspace
+		n += 13*int64(nx+ny) + int64(nx)                       // per picked column and row
+	}
+	return n + int64(nx)*int64(ny)*int64(len(c.comps))
 }
 
 // Decode decodes the whole image. The returned Image belongs to the
@@ -305,8 +337,8 @@ func (d *Decoder) sof(seg []byte, configOnly bool) error {
 	d.height = int(seg[1])<<8 | int(seg[2])
 	d.width = int(seg[3])<<8 | int(seg[4])
 	d.ncomp = int(seg[5])
-	if configOnly && seg[0] == 8 {
-		return nil
+	if configOnly && (seg[0] != 8 || (d.ncomp != 1 && d.ncomp != 3)) {
+		return nil // DecodeConfig reports what it can of variants Decode refuses
 	}
 	if seg[0] != 8 {
 		return fmt.Errorf("%w: %d-bit samples", ErrUnsupported, seg[0])
@@ -361,6 +393,9 @@ func (d *Decoder) sof(seg []byte, configOnly bool) error {
 		c.dw = (d.width*c.h + d.hmax - 1) / d.hmax
 		c.dh = (d.height*c.v + d.vmax - 1) / d.vmax
 		c.bw, c.bh = d.mcusX*c.h, d.mcusY*c.v
+		if configOnly {
+			continue
+		}
 		n := c.bw * c.bh * 64
 		if cap(c.coef) < n {
 			c.coef = make([]int16, n)
@@ -372,7 +407,7 @@ func (d *Decoder) sof(seg []byte, configOnly bool) error {
 			c.coefBits[k] = -1
 		}
 	}
-	d.frame = true
+	d.frame = !configOnly
 	return nil
 }
 
