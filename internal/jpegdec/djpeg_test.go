@@ -35,6 +35,11 @@ func jpegTools(t testing.TB) (djpeg, cjpeg string) {
 // smooth gradients, fine sinusoidal texture, hard edges, saturated colours
 // and noise.
 func testPicture(w, h int, seed uint64) []byte {
+	return picture(w, h, seed, 12)
+}
+
+// picture is testPicture with the given noise level (standard deviation).
+func picture(w, h int, seed uint64, noiseLevel float64) []byte {
 	r := rand.New(rand.NewPCG(seed, 7))
 	pix := make([]byte, 3*w*h)
 	fx := 0.05 + r.Float64()*0.6
@@ -49,7 +54,7 @@ func testPicture(w, h int, seed uint64) []byte {
 			if (x/7+y/11)%3 == 0 {
 				edge = 90
 			}
-			noise := r.NormFloat64() * 12
+			noise := r.NormFloat64() * noiseLevel
 			vals := [3]float64{g + tex + noise, v - tex + edge, 255 - g/2 + edge - noise}
 			if (x*3+y*5)%97 < 3 {
 				vals = [3]float64{255, 0, 255 * float64(x&1)}

@@ -1,6 +1,9 @@
 package jpegdec
 
-import "errors"
+import (
+	"encoding/binary"
+	"errors"
+)
 
 // lutBits is the number of bits the Huffman lookup table resolves at once;
 // longer codes take the canonical-code search.
@@ -17,6 +20,10 @@ type huffTable struct {
 	nvals   int
 	maxSym  uint8
 	ok      bool
+	// fastAC resolves, for AC tables, a code and its extra bits together
+	// when both fit in lutBits: value<<16 | run<<8 | total length; 0 when
+	// they do not.
+	fastAC [1 << lutBits]int32
 }
 
 func (d *Decoder) dht(seg []byte) error {
@@ -82,6 +89,20 @@ func (h *huffTable) build(counts *[17]int, vals []byte) error {
 		code <<= 1
 	}
 	h.maxcode[17] = 1 << 30 // sentinel: no code is longer than 16 bits
+	for i, e := range h.lut {
+		h.fastAC[i] = 0
+		l := uint(e >> 8)
+		rs := uint8(e)
+		sz := uint(rs & 15)
+		if e == 0 || sz == 0 || l+sz > lutBits {
+			continue
+		}
+		v := int32(uint(i)>>(lutBits-l-sz)) & (1<<sz - 1)
+		if v < 1<<(sz-1) {
+			v += -1<<sz + 1
+		}
+		h.fastAC[i] = v<<16 | int32(rs>>4)<<8 | int32(l+sz)
+	}
 	h.ok = true
 	return nil
 }
@@ -101,15 +122,16 @@ type bitReader struct {
 
 // fill tops the accumulator up to at least 57 bits.
 func (b *bitReader) fill() {
-	// Fast path: 7 bytes without 0xFF.
-	if !b.stop && b.n <= 8 && b.pos+8 <= len(b.data) {
-		p := b.data[b.pos : b.pos+8 : b.pos+8]
-		if p[0] != 0xff && p[1] != 0xff && p[2] != 0xff && p[3] != 0xff && p[4] != 0xff && p[5] != 0xff && p[6] != 0xff {
-			v := uint64(p[0])<<48 | uint64(p[1])<<40 | uint64(p[2])<<32 | uint64(p[3])<<24 |
-				uint64(p[4])<<16 | uint64(p[5])<<8 | uint64(p[6])
-			b.acc |= v << (8 - b.n)
-			b.n += 56
-			b.pos += 7
+	// Fast path: as many whole bytes as fit, when none of them is 0xFF.
+	if !b.stop && b.pos+8 <= len(b.data) {
+		v := binary.BigEndian.Uint64(b.data[b.pos:])
+		k := (63 - b.n) >> 3 // bytes that fit: 7 when empty
+		// A byte of v is 0xFF when the same byte of ^v is zero.
+		x := ^v
+		if (x-0x0101010101010101)&^x&0x8080808080808080&(^uint64(0)<<(64-8*k)) == 0 {
+			b.acc |= v >> (64 - 8*k) << (64 - 8*k - b.n)
+			b.n += 8 * k
+			b.pos += int(k)
 			return
 		}
 	}

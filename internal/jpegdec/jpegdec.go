@@ -69,6 +69,7 @@ type component struct {
 	coef         []int16
 	quant        [64]int32 // latched at the component's first scan, natural order
 	latched      bool
+	scanned      bool // a sequential scan wrote its blocks
 	pred         int32
 	dcTab, acTab int
 	coefBits     [64]int8 // progressive: Al of the last scan for each coefficient, -1 before any
@@ -401,8 +402,12 @@ func (d *Decoder) sof(seg []byte, configOnly bool) error {
 			c.coef = make([]int16, n)
 		}
 		c.coef = c.coef[:n]
-		clear(c.coef)
-		c.latched = false
+		if d.progressive {
+			// Sequential scans write every block they cover; the rest is
+			// cleared at output if a component got no scan.
+			clear(c.coef)
+		}
+		c.latched, c.scanned = false, false
 		for k := range c.coefBits {
 			c.coefBits[k] = -1
 		}

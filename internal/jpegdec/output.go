@@ -52,6 +52,9 @@ func (d *Decoder) render(xs, ys []int) (*Image, error) {
 	}
 	d.setupSmoothing()
 	for ci := 0; ci < d.ncomp; ci++ {
+		if c := &d.comps[ci]; !d.progressive && !c.scanned {
+			clear(c.coef) // no scan: zero coefficients, as libjpeg leaves them
+		}
 		co := &d.out.comps[ci]
 		d.plan(ci, co, xs, ys)
 		d.fill(ci, co)
@@ -99,15 +102,15 @@ func init() {
 	}
 }
 
-func clamp255(v int32) uint8 {
-	if uint32(v) > 255 {
-		if v < 0 {
-			return 0
-		}
-		return 255
+// clampTab[v+clampOff] is v limited to 0..255, for v in [-clampOff, 767-clampOff].
+var clampTab = func() (t [1024]uint8) {
+	for i := range t {
+		t[i] = uint8(min(max(i-clampOff, 0), 255))
 	}
-	return uint8(v)
-}
+	return t
+}()
+
+const clampOff = 384
 
 func yccToRGB(y, cb, cr, dst []uint8) {
 	dst = dst[:3*len(y)]
@@ -117,9 +120,9 @@ func yccToRGB(y, cb, cr, dst []uint8) {
 		Y := int32(yv)
 		b, r := cb[i], cr[i]
 		p := dst[3*i : 3*i+3 : 3*i+3]
-		p[0] = clamp255(Y + crR[r])
-		p[1] = clamp255(Y + (cbG[b]+crG[r])>>16)
-		p[2] = clamp255(Y + cbB[b])
+		p[0] = clampTab[(Y+crR[r]+clampOff)&1023]
+		p[1] = clampTab[(Y+(cbG[b]+crG[r])>>16+clampOff)&1023]
+		p[2] = clampTab[(Y+cbB[b]+clampOff)&1023]
 	}
 }
 

@@ -17,7 +17,12 @@ import (
 // installed (any sampling factors), else from image/jpeg (4:2:0).
 func encodeTest(t testing.TB, w, h int, args ...string) []byte {
 	t.Helper()
-	pix := testPicture(w, h, uint64(w*h))
+	return encodePicture(t, w, h, testPicture(w, h, uint64(w*h)), args...)
+}
+
+// encodePicture encodes pix (RGB) as encodeTest does.
+func encodePicture(t testing.TB, w, h int, pix []byte, args ...string) []byte {
+	t.Helper()
 	if cjpeg, err := exec.LookPath("cjpeg"); err == nil {
 		dir := t.TempDir()
 		src := filepath.Join(dir, "src.ppm")

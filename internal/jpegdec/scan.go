@@ -55,6 +55,7 @@ func (d *Decoder) sos(seg []byte) error {
 			c.latched = true
 		}
 		c.pred = 0
+		c.scanned = true
 		s.comps[i] = c
 		blocks += c.h * c.v
 	}
@@ -226,6 +227,19 @@ func (d *Decoder) blockSequential(c *component, blk []int16) error {
 	for k := 1; k < 64; {
 		if br.n < 32 {
 			br.fill()
+		}
+		if f := ac.fastAC[br.acc>>(64-lutBits)]; f != 0 {
+			// Code and extra bits in one lookup.
+			l := uint(f & 0xff)
+			br.acc <<= l
+			br.n -= l
+			k += int(f>>8) & 0xff
+			if k > 63 {
+				return errors.New("jpegdec: coefficient index past 63")
+			}
+			blk[zigzag[k]] = int16(f >> 16)
+			k++
+			continue
 		}
 		var rs uint8
 		if e := ac.lut[br.acc>>(64-lutBits)]; e != 0 {
