@@ -16,11 +16,11 @@ const fuzzMaxPixels = 1 << 16
 func (d *Decoder) allocated() int64 {
 	var n int64
 	for i := range d.comps {
-		n += 2 * int64(cap(d.comps[i].coef))
+		n += 2*int64(cap(d.comps[i].coef)) + int64(cap(d.comps[i].dcOnly))
 	}
 	for i := range d.out.comps {
 		co := &d.out.comps[i]
-		n += int64(cap(co.samples)) + 4*int64(cap(co.ws)+cap(co.rowMark)+cap(co.colMark)+cap(co.rows)+cap(co.cols))
+		n += int64(cap(co.samples)) + 2*int64(cap(co.flat)) + 4*int64(cap(co.ws)+cap(co.rowMark)+cap(co.colMark)+cap(co.rows)+cap(co.cols))
 		n += 9*int64(cap(co.xc0)+cap(co.yr0)) + int64(cap(co.line)) + 4*int64(cap(co.blocks)+cap(co.bstart))
 	}
 	return n + int64(cap(d.img.Pix))

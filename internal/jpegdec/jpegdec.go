@@ -67,6 +67,7 @@ type component struct {
 	bw, bh       int // blocks per line and per column, MCU-padded
 	dw, dh       int // samples per line and per column (not padded)
 	coef         []int16
+	dcOnly       []bool    // sequential: per block, no AC coefficient
 	quant        [64]int32 // latched at the component's first scan, natural order
 	latched      bool
 	scanned      bool // a sequential scan wrote its blocks
@@ -139,11 +140,11 @@ func (c Config) MemoryCost(nx, ny int) int64 {
 	}
 	var n int64
 	for _, g := range c.comps {
-		n += 2 * 64 * int64(g.bw) * int64(g.bh) // coefficients
+		n += (2*64 + 1) * int64(g.bw) * int64(g.bh) // coefficients, DC-only flags
 		rows := min(int64(g.dh), 2*int64(ny))
 		cols := min(int64(g.dw), 2*int64(nx))
-		n += rows*cols + 8*int64(g.dw+g.dh) + 4*64*int64(g.bw) // samples, plan, workspace
-		n += 13*int64(nx+ny) + int64(nx)                       // per picked column and row
+		n += rows*cols + 8*int64(g.dw+g.dh) + (4*64+2)*int64(g.bw) // samples, plan, workspace
+		n += 13*int64(nx+ny) + int64(nx)                           // per picked column and row
 	}
 	return n + int64(nx)*int64(ny)*int64(len(c.comps))
 }
@@ -402,6 +403,7 @@ func (d *Decoder) sof(seg []byte, configOnly bool) error {
 			c.coef = make([]int16, n)
 		}
 		c.coef = c.coef[:n]
+		c.dcOnly = grow(c.dcOnly, n/64)
 		if d.progressive {
 			// Sequential scans write every block they cover; the rest is
 			// cleared at output if a component got no scan.

@@ -30,6 +30,7 @@ type compOut struct {
 	blocks  []int32 // block columns holding needed columns
 	bstart  []int32 // per entry of blocks: first compact column in it; one more entry at the end
 	ws      []int32 // column-pass workspace, 64 per needed block
+	flat    []int16 // per needed block: its value when it has no AC coefficient, else -1
 	line    []uint8 // one picked row of this component, upsampled
 }
 
@@ -226,6 +227,7 @@ func (d *Decoder) fill(ci int, co *compOut) {
 	c := &d.comps[ci]
 	ncols := len(co.cols)
 	co.ws = grow(co.ws, 64*len(co.blocks))
+	co.flat = grow(co.flat, len(co.blocks))
 	curBR := int32(-1)
 	var tmp [8]uint8
 	var sm [64]int16
@@ -233,7 +235,15 @@ func (d *Decoder) fill(ci int, co *compOut) {
 		if br := r >> 3; br != curBR {
 			curBR = br
 			for t, bx := range co.blocks {
-				blk := (*[64]int16)(c.coef[(int(br)*c.bw+int(bx))*64:][:64])
+				idx := int(br)*c.bw + int(bx)
+				co.flat[t] = -1
+				if !d.progressive && c.dcOnly[idx] {
+					// Both passes reduce to the DC value, scaled and rounded.
+					dc := int64((int32(c.coef[idx*64]) * c.quant[0]) << pass1Bits)
+					co.flat[t] = int16(rangeLimit[((dc+(1<<(pass1Bits+2)))>>(pass1Bits+3))&1023])
+					continue
+				}
+				blk := (*[64]int16)(c.coef[idx*64:][:64])
 				if d.smoothing {
 					blk = d.smoothBlock(c, int(bx), int(br), &sm)
 				}
@@ -244,6 +254,13 @@ func (d *Decoder) fill(ci int, co *compOut) {
 		out := co.samples[ri*ncols : (ri+1)*ncols]
 		for t := range co.blocks {
 			k0, k1 := co.bstart[t], co.bstart[t+1]
+			if v := co.flat[t]; v >= 0 {
+				seg := out[k0:k1]
+				for k := range seg {
+					seg[k] = uint8(v)
+				}
+				continue
+			}
 			w := co.ws[t*64+rr*8 : t*64+rr*8+8]
 			if k1-k0 == 8 {
 				idctRow(w, out[k0:k1])

@@ -105,14 +105,14 @@ func (d *Decoder) sos(seg []byte) error {
 			mcu++
 			if s.n == 1 {
 				c := s.comps[0]
-				err = d.block(&s, c, c.coef[(y*c.bw+x)*64:][:64])
+				err = d.block(&s, c, y*c.bw+x)
 			} else {
 				for i := 0; i < s.n && err == nil; i++ {
 					c := s.comps[i]
 					for by := 0; by < c.v && err == nil; by++ {
 						row := (y*c.v + by) * c.bw
 						for bx := 0; bx < c.h && err == nil; bx++ {
-							err = d.block(&s, c, c.coef[(row+x*c.h+bx)*64:][:64])
+							err = d.block(&s, c, row+x*c.h+bx)
 						}
 					}
 				}
@@ -188,11 +188,11 @@ func (d *Decoder) restart(s *scan, want int) error {
 }
 
 // block decodes one block's share of the scan.
-func (d *Decoder) block(s *scan, c *component, blk []int16) error {
-	blk = blk[:64]
+func (d *Decoder) block(s *scan, c *component, idx int) error {
+	blk := c.coef[idx*64 : idx*64+64]
 	br := &d.br
 	if !d.progressive {
-		return d.blockSequential(c, blk)
+		return d.blockSequential(c, blk, idx)
 	}
 	if s.ss == 0 {
 		// DC scans (G.1.2.1).
@@ -214,7 +214,9 @@ func (d *Decoder) block(s *scan, c *component, blk []int16) error {
 	return d.acRefine(s, c, blk)
 }
 
-func (d *Decoder) blockSequential(c *component, blk []int16) error {
+// blockSequential decodes a whole block (T.81 F.2.2) and records in
+// c.dcOnly whether it has no AC coefficient.
+func (d *Decoder) blockSequential(c *component, blk []int16, idx int) error {
 	br := &d.br
 	t, err := br.decode(&d.dc[c.dcTab])
 	if err != nil {
@@ -224,6 +226,7 @@ func (d *Decoder) blockSequential(c *component, blk []int16) error {
 	clear(blk)
 	blk[0] = int16(c.pred)
 	ac := &d.ac[c.acTab]
+	c.dcOnly[idx] = true
 	for k := 1; k < 64; {
 		if br.n < 32 {
 			br.fill()
@@ -238,6 +241,7 @@ func (d *Decoder) blockSequential(c *component, blk []int16) error {
 				return errors.New("jpegdec: coefficient index past 63")
 			}
 			blk[zigzag[k]] = int16(f >> 16)
+			c.dcOnly[idx] = false
 			k++
 			continue
 		}
@@ -269,6 +273,7 @@ func (d *Decoder) blockSequential(c *component, blk []int16) error {
 			v += -1<<sz + 1
 		}
 		blk[zigzag[k]] = int16(v)
+		c.dcOnly[idx] = false
 		k++
 	}
 	return nil
