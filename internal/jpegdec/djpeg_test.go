@@ -300,7 +300,7 @@ func TestDjpegSmoothing(t *testing.T) {
 // TestDjpegEdgeFiles compares hand-made variants of cjpeg files: fill bytes
 // before markers, extra APP and COM segments, no EOI, no JFIF marker (so
 // that the component ids decide the colour space), an Adobe marker saying
-// RGB or its marker removed, and a restart interval defined in the middle
+// RGB or its marker removed, no Huffman tables, and a restart interval defined in the middle
 // of a progressive file.
 func TestDjpegEdgeFiles(t *testing.T) {
 	djpeg, cjpeg := jpegTools(t)
@@ -332,10 +332,29 @@ func TestDjpegEdgeFiles(t *testing.T) {
 		"RGB component ids, no Adobe marker": append(append([]byte{}, rgb[:2]...), rgb[4+int(rgb[4])<<8|int(rgb[5]):]...),
 		"Adobe RGB": append(append(append([]byte{}, rgb[:2]...),
 			0xff, 0xee, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0), rgb[2:]...),
+		"no Huffman tables (Motion JPEG)": func() []byte {
+			// cjpeg without -optimize writes the standard tables: drop them.
+			var out []byte
+			for i := 0; i < len(base); {
+				if i+4 <= len(base) && base[i] == 0xff && base[i+1] == 0xc4 {
+					i += 2 + int(base[i+2])<<8 | int(base[i+3])
+					continue
+				}
+				if base[i] == 0xff && base[i+1] == 0xda {
+					return append(out, base[i:]...)
+				}
+				out = append(out, base[i])
+				i++
+			}
+			return out
+		}(),
 		"DRI between scans": func() []byte {
 			i := bytes.LastIndex(prog, []byte{0xff, 0xda})
 			return append(append(append([]byte{}, prog[:i]...), 0xff, 0xdd, 0, 4, 0, 0), prog[i:]...)
 		}(),
+	}
+	if bytes.Contains(cases["no Huffman tables (Motion JPEG)"], []byte{0xff, 0xc4}) {
+		t.Fatal("the Motion JPEG case still has a DHT segment")
 	}
 	var d Decoder
 	for name, data := range cases {

@@ -73,6 +73,16 @@ func (d *Decoder) sos(seg []byte) error {
 	}
 	for i := 0; i < s.n; i++ {
 		c := s.comps[i]
+		if !d.progressive {
+			// Sequential files may leave out tables 0 and 1 (Motion JPEG):
+			// libjpeg-turbo then uses the standard ones.
+			if c.dcTab < 2 && !d.dc[c.dcTab].ok {
+				d.dc[c.dcTab] = stdHuff[c.dcTab]
+			}
+			if c.acTab < 2 && !d.ac[c.acTab].ok {
+				d.ac[c.acTab] = stdHuff[2+c.acTab]
+			}
+		}
 		needDC := s.ss == 0 && s.ah == 0
 		needAC := s.se > 0
 		if needDC && (!d.dc[c.dcTab].ok || d.dc[c.dcTab].maxSym > 15) {
