@@ -103,11 +103,9 @@ type Decoder struct {
 	br              bitReader
 	scans           int
 	smoothing       bool
-	NoSmoothing     bool // disables progressive block smoothing (djpeg -nosmooth)
 	out             output
 	img             Image
 	identX, identY  []int
-	ws              []int32
 }
 
 // DecodeConfig reads the headers up to the frame header.

@@ -39,12 +39,12 @@ var interpKernels = [10]kernel{
 }
 
 // setupSmoothing decides whether block smoothing applies to this image:
-// progressive, not disabled, every component's DC at least partly known,
+// progressive, every component's DC at least partly known,
 // the quantisers involved non-zero, and some of the first 9 AC
 // coefficients of some component not known to full precision.
 func (d *Decoder) setupSmoothing() {
 	d.smoothing = false
-	if !d.progressive || d.NoSmoothing {
+	if !d.progressive {
 		return
 	}
 	useful := false
