@@ -75,6 +75,11 @@ func TestExactJPEGFallback(t *testing.T) {
 	if _, ok := exactJPEG(jpegDeclaring(0xc0, 100, 100, 2, 0x11, 0x11, 0x11, 0x11)); ok {
 		t.Error("CMYK header taken by the exact decoder")
 	}
+	twelve := jpegDeclaring(0xc1, 100, 100, -1, 0x22, 0x11, 0x11)
+	twelve[bytes.Index(twelve, []byte{0xff, 0xc1})+4] = 12
+	if _, ok := exactJPEG(twelve); ok {
+		t.Error("12-bit header taken by the exact decoder")
+	}
 	arith := bytes.Replace(b.Bytes(), []byte{0xff, 0xc0}, []byte{0xff, 0xc9}, 1)
 	if _, err := jpegdec.DecodeConfig(arith); err == nil {
 		t.Error("arithmetic-coded frame accepted by the exact decoder")

@@ -87,6 +87,7 @@ type Decoder struct {
 	pos             int
 	width, height   int
 	ncomp           int
+	precision       int
 	comps           [4]component
 	hmax, vmax      int
 	progressive     bool
@@ -115,7 +116,7 @@ func DecodeConfig(data []byte) (Config, error) {
 		return Config{}, err
 	}
 	cfg := Config{Width: d.width, Height: d.height, Components: d.ncomp, Progressive: d.progressive}
-	if d.ncomp == 1 || d.ncomp == 3 {
+	if d.precision == 8 && (d.ncomp == 1 || d.ncomp == 3) {
 		cfg.comps = make([]compGeom, d.ncomp)
 		for i := range cfg.comps {
 			c := &d.comps[i]
@@ -337,6 +338,7 @@ func (d *Decoder) sof(seg []byte, configOnly bool) error {
 	d.height = int(seg[1])<<8 | int(seg[2])
 	d.width = int(seg[3])<<8 | int(seg[4])
 	d.ncomp = int(seg[5])
+	d.precision = int(seg[0])
 	if configOnly && (seg[0] != 8 || (d.ncomp != 1 && d.ncomp != 3)) {
 		return nil // DecodeConfig reports what it can of variants Decode refuses
 	}
