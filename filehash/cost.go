@@ -40,13 +40,19 @@ func DecodeCost(data []byte, opts Options) (int64, error) {
 	if s := fastScale(format, data, cfg, opts); s > 1 {
 		cost = max(cost, scaledJPEGCost(data, cfg, s))
 	}
+	if format == "jpeg" && !opts.StdlibJPEG && !opts.ScaledJPEG {
+		if jc, ok := exactJPEG(data); ok {
+			// The exact decoder, then image/jpeg if it fails: one at a time.
+			cost = max(cost, exactJPEGCost(jc, opts))
+		}
+	}
 	return cost, nil
 }
 
 // fastScale returns the scale at which hashImage decodes a JPEG with the
 // reduced-scale decoder, or 1 when it decodes at full size.
 func fastScale(format string, data []byte, cfg image.Config, opts Options) int {
-	if format != "jpeg" || opts.StdlibJPEG || opts.Dihedral {
+	if format != "jpeg" || !opts.ScaledJPEG || opts.StdlibJPEG || opts.Dihedral {
 		return 1
 	}
 	if _, _, err := jpegscale.Config(data); err != nil {

@@ -137,8 +137,23 @@ func TestDecodeCostDeclared(t *testing.T) {
 	// buffers for that grid: here more than the full decode.
 	grey := jpegDeclaring(0xc0, 1001, 1001, -1, 0x11)
 	want := int64(126*126*64/4+4*512*512) + hashCost(512, 512, false) + decoderOverhead
-	if c, err := DecodeCost(grey, Options{}); c != want || err != nil {
+	if c, err := DecodeCost(grey, Options{ScaledJPEG: true}); c != want || err != nil {
 		t.Errorf("DecodeCost(1001×1001 grey JPEG, reduced scale) = %d, %v; want %d", c, err, want)
+	}
+	// The default, exact decoder: the coefficients (2 bytes a sample of the
+	// 126×126 blocks), the samples of the picked rows and columns (at most
+	// twice 512 of each), the 512×512 grid and its luma, the hasher's
+	// buffers; more than image/jpeg's full decode here.
+	jc, ok := exactJPEG(grey)
+	if !ok {
+		t.Fatal("exact decoder refuses the grey header")
+	}
+	want = jc.MemoryCost(512, 512) + 4*512*512 + hashCost(512, 512, true) + decoderOverhead
+	if c, err := DecodeCost(grey, Options{}); c != want || err != nil {
+		t.Errorf("DecodeCost(1001×1001 grey JPEG) = %d, %v; want %d", c, err, want)
+	}
+	if c := jc.MemoryCost(512, 512); c < 2*126*126*64+1001*1001 {
+		t.Errorf("exact decoder's cost %d is below its coefficients and samples", c)
 	}
 	// Dimensions from the reduced-scale decoder's header reader carry no
 	// colour model: whether image/jpeg decodes to RGB is still asked.

@@ -50,8 +50,14 @@ type Options struct {
 	// reference tool's 512×512 pre-resize (see pdq.Options).
 	FullResolution bool
 	// StdlibJPEG decodes JPEG images with image/jpeg at full size instead of
-	// the faster reduced-size decoder.
+	// the default decoder, whose pixels are libjpeg-turbo's (the decoder of
+	// Meta's reference tool, so hashes equal the reference's).
 	StdlibJPEG bool
+	// ScaledJPEG decodes JPEG images larger than 512 px at 1/2, 1/4 or 1/8
+	// scale in the DCT domain: faster, but the hashes are a few bits away
+	// from the reference's (more on fine textures). Not for hashes that are
+	// shared or matched against banks.
+	ScaledJPEG bool
 	// Dihedral also computes the hashes of the image's 8 rotations and
 	// mirrors (Result.Dihedral), for matching content that was flipped or
 	// rotated to evade a bank. It decodes at full size.
@@ -270,7 +276,26 @@ func hashImage(data []byte, opts Options, res *Result) error {
 	}
 	res.Format = format
 	c := codecs[format]
-	fast := format == "jpeg" && !opts.StdlibJPEG && !opts.Dihedral
+	if format == "jpeg" && !opts.StdlibJPEG && !opts.ScaledJPEG {
+		if jc, ok := exactJPEG(data); ok {
+			res.Width, res.Height = jc.Width, jc.Height
+			if err := checkBudget(jc.Width, jc.Height, opts); err != nil {
+				return err
+			}
+			release, err := opts.Memory.Reserve(exactJPEGCost(jc, opts))
+			if err != nil {
+				return err
+			}
+			err = hashJPEGExact(data, jc, opts, res)
+			release()
+			if err == nil {
+				return nil
+			}
+			// Corrupt or truncated: image/jpeg gives its own verdict below.
+			res.PDQ, res.Quality, res.Dihedral, res.IsImage = pdq.Hash{}, 0, nil, false
+		}
+	}
+	fast := format == "jpeg" && opts.ScaledJPEG && !opts.StdlibJPEG && !opts.Dihedral
 	var cfg image.Config
 	var err error
 	if w, h, jerr := jpegscale.Config(data); fast && jerr == nil {

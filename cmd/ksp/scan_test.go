@@ -55,7 +55,7 @@ func newScanWorld(t *testing.T) *scanWorld {
 	dir := t.TempDir()
 	w := &scanWorld{db: filepath.Join(dir, "ksp.db"), tree: filepath.Join(dir, "tree")}
 	files := map[string]string{
-		"a/blur.jpg":      "bridge-mods/blur-a-little.jpg",
+		"a/blur.jpg":      "bridge-mods/sharpen-a-little.jpg", // 6 bits from aaa-orig in the reference
 		"a/bridge.jpg":    "bridge-mods/aaa-orig.jpg",
 		"a/sub/q0003.jpg": "labelme-subset/q0003.jpg",
 		"b/c.png":         "misc-images/c.png",
