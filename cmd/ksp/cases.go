@@ -7,26 +7,17 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/jobs"
 	"github.com/kspplatform/ksp/mail"
 )
 
 // caseRetention runs the case retention pass every interval until ctx
-// ends. Each pass marks what it did (reminded, erased), so several servers
-// on one database may run it side by side; a reminder may at worst go out
-// twice when two servers race.
+// ends. Each pass marks what it did (reminded, erased), and the job runs
+// once across the replicas of one database (internal/jobs).
 func caseRetention(ctx context.Context, s ksp.CaseService, mailer ksp.Mailer, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if err := caseRetentionPass(ctx, s, mailer, time.Now(), log); err != nil && ctx.Err() == nil {
-			log.Error("case retention", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	jobs.New(s, log).Run(ctx, "cases.retention", every, func(ctx context.Context) error {
+		return caseRetentionPass(ctx, s, mailer, time.Now(), log)
+	})
 }
 
 // caseRetentionPass mails a reminder for every removed case whose evidence

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/jobs"
 	"github.com/kspplatform/ksp/report"
 )
 
@@ -213,24 +214,15 @@ func (m *Main) auditCheckpoint(ctx context.Context, args []string) error {
 
 // checkpointAudit signs the audit chain's head once now and then every
 // interval until ctx ends. A checkpoint is made once a day whichever
-// replica comes first; the others find it made. It is one function so
-// that a once-across-replicas job lock can wrap it.
+// replica comes first; the others find it made. It runs as a periodic
+// job, once across the replicas of one database (internal/jobs).
 func checkpointAudit(ctx context.Context, s ksp.CheckpointService, key ed25519.PrivateKey, every time.Duration, log *slog.Logger) {
-	sys := ksp.NewContext(ctx, ksp.SystemActor("system:checkpoint"))
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	jobs.New(s, log).Run(ctx, "audit.checkpoint", every, func(ctx context.Context) error {
+		sys := ksp.NewContext(ctx, ksp.SystemActor("system:checkpoint"))
 		cp, created, err := s.CheckpointAudit(sys, key)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("checkpoint audit chain", "err", err)
-		case created:
+		if created {
 			log.Info("signed audit checkpoint", "day", cp.Day, "seq", cp.Seq)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err
+	})
 }
