@@ -121,7 +121,7 @@ type NavItem struct {
 }
 
 // navOrder is the order of UX.md's sections; items added later slot in.
-var navOrder = []string{"Dashboard", "Library", "Entities", "Signals", "Check an image", "Cases", "Alerts", "Incidents", "Community", "Transparency", "Admin", "Staff"}
+var navOrder = []string{"Dashboard", "Library", "Entities", "Signals", "Check an image", "Cases", "Alerts", "Incidents", "Community", "Events", "Self-assessment", "Transparency", "Admin", "Staff"}
 
 // Server serves the HTML interface.
 type Server struct {
