@@ -103,7 +103,11 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 		dial = pgx.ConnectConfig
 	}
 	db.listener = startKeyListener(db.keys, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) }, db.changes.notify)
-	db.events = startEventListener(db.WakeEvents, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) })
+	// The live feed's and the webhook outbox's wake-ups come on a
+	// connection of their own (not gated with the key listener's).
+	ecfg := lcfg.Copy()
+	ecfg.RuntimeParams["application_name"] = "ksp event listener"
+	db.events = startEventListener(db.WakeEvents, log, func(ctx context.Context) (*pgx.Conn, error) { return pgx.ConnectConfig(ctx, ecfg) })
 	return db, nil
 }
 
