@@ -181,23 +181,24 @@ func (db *DB) FlushKeyCache() { db.keys.flush() }
 
 // keyListener keeps a connection listening on authChannel and flushes the
 // cache on each notification for this store's schema. The same connection
-// listens on changesChannel and calls changed for each of those (and once
-// each time it starts listening, for what it missed while down): one
-// listening connection per replica (changes.go).
+// listens on each channel of wake (changesChannel, eventsChannel) and calls
+// its function for each of those notifications, and once each time it
+// starts listening, for what it missed while down: one listening
+// connection per replica (changes.go, events.go).
 type keyListener struct {
 	cache   *keyCache
 	log     *slog.Logger
 	connect func(context.Context) (*pgx.Conn, error)
-	changed func()
+	wake    map[string]func()
 	pid     atomic.Uint32 // backend of the live connection, 0 while down
 	stop    context.CancelFunc
 	done    chan struct{}
 }
 
 // startKeyListener starts the listener's goroutine; stopKeyListener ends it.
-func startKeyListener(cache *keyCache, log *slog.Logger, connect func(context.Context) (*pgx.Conn, error), changed func()) *keyListener {
+func startKeyListener(cache *keyCache, log *slog.Logger, connect func(context.Context) (*pgx.Conn, error), wake map[string]func()) *keyListener {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &keyListener{cache: cache, log: log, connect: connect, changed: changed, stop: cancel, done: make(chan struct{})}
+	l := &keyListener{cache: cache, log: log, connect: connect, wake: wake, stop: cancel, done: make(chan struct{})}
 	go l.run(ctx)
 	return l
 }
@@ -253,12 +254,16 @@ func (l *keyListener) session(ctx context.Context) (listened bool, err error) {
 	if _, err := conn.Exec(ctx, "LISTEN "+authChannel); err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
-		return false, fmt.Errorf("listen: %w", err)
+	for ch := range l.wake {
+		if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
+			return false, fmt.Errorf("listen on %s: %w", ch, err)
+		}
 	}
 	l.pid.Store(conn.PgConn().PID())
 	l.cache.setLive(true)
-	l.changed()
+	for _, wake := range l.wake {
+		wake()
+	}
 	l.log.Debug("API key cache on: listening for revocations", "channel", authChannel, "schema", schema)
 	for {
 		wctx, cancel := context.WithTimeout(ctx, listenPingEvery)
@@ -269,8 +274,8 @@ func (l *keyListener) session(ctx context.Context) (listened bool, err error) {
 			if schema != "" && n.Payload != "" && n.Payload != schema {
 				break
 			}
-			if n.Channel == changesChannel {
-				l.changed()
+			if wake, ok := l.wake[n.Channel]; ok {
+				wake()
 			} else {
 				l.cache.flush()
 			}

@@ -53,7 +53,6 @@ type DB struct {
 	listener *keyListener
 	changes  changeSubscribers
 	log      *slog.Logger
-	events   *eventListener
 }
 
 // Open connects to the database at url (postgres://…), applies the
@@ -102,12 +101,8 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 	if dial == nil {
 		dial = pgx.ConnectConfig
 	}
-	db.listener = startKeyListener(db.keys, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) }, db.changes.notify)
-	// The live feed's and the webhook outbox's wake-ups come on a
-	// connection of their own (not gated with the key listener's).
-	ecfg := lcfg.Copy()
-	ecfg.RuntimeParams["application_name"] = "ksp event listener"
-	db.events = startEventListener(db.WakeEvents, log, func(ctx context.Context) (*pgx.Conn, error) { return pgx.ConnectConfig(ctx, ecfg) })
+	db.listener = startKeyListener(db.keys, log, func(ctx context.Context) (*pgx.Conn, error) { return dial(ctx, lcfg) },
+		map[string]func(){changesChannel: db.changes.notify, eventsChannel: db.WakeEvents})
 	return db, nil
 }
 
@@ -115,9 +110,6 @@ func open(ctx context.Context, url string, log *slog.Logger, dial func(context.C
 func (db *DB) Close() error {
 	if db.listener != nil {
 		db.listener.close()
-	}
-	if db.events != nil {
-		db.events.close()
 	}
 	return db.DB.Close()
 }
