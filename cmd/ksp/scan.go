@@ -611,32 +611,44 @@ func (r *remoteMatcher) match(ctx context.Context, queries []ksp.MatchQuery) ([]
 	if err != nil {
 		return nil, fmt.Errorf("match request: %w", err)
 	}
+	return withRetries(ctx, r.log, "match request", time.Second, func() ([]ksp.MatchResult, time.Duration, error) {
+		return r.try(ctx, body)
+	})
+}
+
+// withRetries calls try until it succeeds or fails for good. A retryable
+// rate-limit failure waits as long as try says (the server's Retry-After),
+// up to maxRateLimitWaits times; other retryable failures back off
+// exponentially from unit, up to maxFailureRetries times; anything else
+// ends at once. what names the request in the log.
+func withRetries[T any](ctx context.Context, log *slog.Logger, what string, unit time.Duration, try func() (T, time.Duration, error)) (T, error) {
+	var zero T
 	limited, failed := 0, 0
 	for {
-		res, wait, err := r.try(ctx, body)
+		res, wait, err := try()
 		if err == nil {
 			return res, nil
 		}
 		var re retryable
 		if !errors.As(err, &re) {
-			return nil, err
+			return zero, err
 		}
 		if re.rateLimited {
 			if limited++; limited > maxRateLimitWaits {
-				return nil, fmt.Errorf("%w (still rate limited after %d waits)", err, maxRateLimitWaits)
+				return zero, fmt.Errorf("%w (still rate limited after %d waits)", err, maxRateLimitWaits)
 			}
 		} else {
 			if failed++; failed > maxFailureRetries {
-				return nil, fmt.Errorf("%w (after %d retries)", err, maxFailureRetries)
+				return zero, fmt.Errorf("%w (after %d retries)", err, maxFailureRetries)
 			}
-			wait = time.Duration(1<<(failed-1)) * time.Second
+			wait = time.Duration(1<<(failed-1)) * unit
 		}
-		r.log.Warn("match request failed; retrying", "err", err, "retry_in", wait)
+		log.Warn(what+" failed; retrying", "err", err, "retry_in", wait)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, ctx.Err()
+			return zero, ctx.Err()
 		case <-t.C:
 		}
 	}

@@ -60,35 +60,9 @@ func (r *remoteCases) openCase(ctx context.Context, in ksp.CaseInput) (bool, err
 	if err != nil {
 		return false, fmt.Errorf("case request: %w", err)
 	}
-	limited, failed := 0, 0
-	for {
-		created, wait, err := r.try(ctx, body)
-		if err == nil {
-			return created, nil
-		}
-		var re retryable
-		if !errors.As(err, &re) {
-			return false, err
-		}
-		if re.rateLimited {
-			if limited++; limited > maxRateLimitWaits {
-				return false, fmt.Errorf("%w (still rate limited after %d waits)", err, maxRateLimitWaits)
-			}
-		} else {
-			if failed++; failed > maxFailureRetries {
-				return false, fmt.Errorf("%w (after %d retries)", err, maxFailureRetries)
-			}
-			wait = time.Duration(1<<(failed-1)) * retryUnit
-		}
-		r.log.Warn("case request failed; retrying", "err", err, "retry_in", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return false, ctx.Err()
-		case <-t.C:
-		}
-	}
+	return withRetries(ctx, r.log, "case request", retryUnit, func() (bool, time.Duration, error) {
+		return r.try(ctx, body)
+	})
 }
 
 // retryUnit is the first backoff after a failed case request; tests
