@@ -142,13 +142,7 @@ func (db *DB) fillCalendarEvents(ctx context.Context, q querier, a *ksp.Actor, l
 
 // recordCalendarReads audits one staff request that read restricted events.
 func (db *DB) recordCalendarReads(ctx context.Context, ids []string) error {
-	a := ksp.ActorFrom(ctx)
-	if len(ids) == 0 || a == nil || !a.Staff || strings.HasPrefix(a.Name, "system") {
-		return nil
-	}
-	return db.write(ctx, func(tx *Tx) error {
-		return tx.audit("calendar_event.read", "calendar_events", ksp.StaffOrgID, map[string]any{"events": ids})
-	})
+	return db.auditRestrictedReads(ctx, ksp.ActorFrom(ctx), "calendar_event.read", "calendar_events", "events", ids)
 }
 
 // FindCalendarEvents lists the events the actor may see, newest first.

@@ -144,13 +144,7 @@ func (db *DB) loadIncidentUpdates(ctx context.Context, q querier, i *ksp.Inciden
 // recordIncidentReads audits one staff request that read restricted
 // incidents (members' reads and the server's own are not audited).
 func (db *DB) recordIncidentReads(ctx context.Context, ids []string) error {
-	a := ksp.ActorFrom(ctx)
-	if len(ids) == 0 || a == nil || !a.Staff || strings.HasPrefix(a.Name, "system") {
-		return nil
-	}
-	return db.write(ctx, func(tx *Tx) error {
-		return tx.audit("incident.read", "incidents", ksp.StaffOrgID, map[string]any{"incidents": ids})
-	})
+	return db.auditRestrictedReads(ctx, ksp.ActorFrom(ctx), "incident.read", "incidents", "incidents", ids)
 }
 
 // FindIncidents lists the incidents the actor may see, newest first.

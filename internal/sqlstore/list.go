@@ -243,11 +243,20 @@ func (db *DB) auditStaffReads(ctx context.Context, a *ksp.Actor, action string, 
 // signals ids; members' reads and the server's own (system actors) are not
 // audited.
 func (db *DB) RecordStaffReads(ctx context.Context, action string, ids []string) error {
-	a := ksp.ActorFrom(ctx)
+	return db.auditRestrictedReads(ctx, ksp.ActorFrom(ctx), action, "signals", "signals", ids)
+}
+
+// auditRestrictedReads records one audit event, on the staff org, for a
+// staff request that read the restricted items ids of table (listed under key in
+// the event's details). Members' reads, the server's own (system actors)
+// and requests that read nothing restricted are not audited. Every kind of
+// restricted item (signals, resources, incidents, questions, events,
+// mentorships) goes through it.
+func (db *DB) auditRestrictedReads(ctx context.Context, a *ksp.Actor, action, table, key string, ids []string) error {
 	if len(ids) == 0 || a == nil || !a.Staff || strings.HasPrefix(a.Name, "system") {
 		return nil
 	}
 	return db.write(ctx, func(tx *Tx) error {
-		return tx.audit(action, "signals", ksp.StaffOrgID, map[string]any{"signals": ids})
+		return tx.audit(action, table, ksp.StaffOrgID, map[string]any{key: ids})
 	})
 }

@@ -190,7 +190,7 @@ func (db *DB) FindMentorshipRequests(ctx context.Context, f ksp.MentorshipFilter
 // a trace as for any restricted item. The server's own reads (system
 // actors) are not audited.
 func (db *DB) auditMentorshipReads(ctx context.Context, a *ksp.Actor, action string, rs []*ksp.MentorshipRequest) error {
-	if !a.Staff || strings.HasPrefix(a.Name, "system") {
+	if !a.Staff {
 		return nil
 	}
 	var ids []string
@@ -199,12 +199,7 @@ func (db *DB) auditMentorshipReads(ctx context.Context, a *ksp.Actor, action str
 			ids = append(ids, r.ID)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	return db.write(ctx, func(tx *Tx) error {
-		return tx.audit(action, "mentorship", ksp.StaffOrgID, map[string]any{"requests": ids})
-	})
+	return db.auditRestrictedReads(ctx, a, action, "mentorship", "requests", ids)
 }
 
 // SetMentorshipOffer records (or, with no topics, withdraws) the topics the

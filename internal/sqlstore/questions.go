@@ -118,7 +118,7 @@ func placeholders(n int) string {
 // auditQuestionReads records one audit event for a staff request that read
 // restricted questions of other orgs, as for the library.
 func (db *DB) auditQuestionReads(ctx context.Context, a *ksp.Actor, action string, qs []*ksp.Question) error {
-	if a == nil || !a.Staff || strings.HasPrefix(a.Name, "system") {
+	if a == nil || !a.Staff {
 		return nil
 	}
 	var ids []string
@@ -127,12 +127,7 @@ func (db *DB) auditQuestionReads(ctx context.Context, a *ksp.Actor, action strin
 			ids = append(ids, q.ID)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	return db.write(ctx, func(tx *Tx) error {
-		return tx.audit(action, "questions", ksp.StaffOrgID, map[string]any{"questions": ids})
-	})
+	return db.auditRestrictedReads(ctx, a, action, "questions", "questions", ids)
 }
 
 // FindQuestionByID returns a question the caller may see, with its

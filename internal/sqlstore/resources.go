@@ -294,7 +294,7 @@ func (db *DB) FindResources(ctx context.Context, f ksp.ResourceFilter) ([]*ksp.R
 // restricted resources of other orgs; members' reads and the server's own
 // (system actors) are not audited.
 func (db *DB) auditResourceReads(ctx context.Context, a *ksp.Actor, action string, rs []*ksp.Resource) error {
-	if a == nil || !a.Staff || strings.HasPrefix(a.Name, "system") {
+	if a == nil || !a.Staff {
 		return nil
 	}
 	var ids []string
@@ -303,12 +303,7 @@ func (db *DB) auditResourceReads(ctx context.Context, a *ksp.Actor, action strin
 			ids = append(ids, r.ID)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	return db.write(ctx, func(tx *Tx) error {
-		return tx.audit(action, "resources", ksp.StaffOrgID, map[string]any{"resources": ids})
-	})
+	return db.auditRestrictedReads(ctx, a, action, "resources", "resources", ids)
 }
 
 // resourceWriter checks that the actor may write to the library at all:
