@@ -45,7 +45,7 @@ func (tx *Tx) routeHost(host string) (string, error) {
 	if len(sfx) == 0 {
 		return "", nil
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(sfx)), ", ")
+	ph := placeholders(len(sfx))
 	args := []any{true, ksp.OrgStatusMember, string(ksp.KindStaff)}
 	for _, s := range sfx {
 		args = append(args, s)
@@ -125,7 +125,7 @@ func (db *DB) CreateAlert(ctx context.Context, in ksp.AlertInput) (*ksp.Alert, b
 		for _, u := range urls {
 			args = append(args, u)
 		}
-		err := tx.queryRow(`SELECT id FROM alerts WHERE kind = ? AND created_at >= ? AND url IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(urls)), ", ")+`)
+		err := tx.queryRow(`SELECT id FROM alerts WHERE kind = ? AND created_at >= ? AND url IN (`+placeholders(len(urls))+`)
 			ORDER BY created_at DESC, id DESC LIMIT 1`, args...).Scan(&recent)
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("find alert to merge: %w", err)

@@ -261,7 +261,7 @@ func (tx *Tx) classify(orgID string, batch []batchRec) (fast []BulkRow, slow []i
 	}
 	existing := map[key]known{}
 	for typ, values := range byType {
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(values)), ",")
+		ph := placeholders(len(values))
 		// Correlated subqueries rather than a join: each is one probe of
 		// the (signal_id, org_id) index, whatever the planner believes of
 		// the table sizes (a join planned on stale statistics during a
@@ -291,7 +291,7 @@ func (tx *Tx) classify(orgID string, batch []batchRec) (fast []BulkRow, slow []i
 	}
 	orgs := map[string]bool{}
 	if len(audience) > 0 {
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(audience)), ",")
+		ph := placeholders(len(audience))
 		rows, err := tx.query(`SELECT id FROM orgs WHERE id IN (`+ph+`)`, audience...)
 		if err != nil {
 			return nil, nil, 0, nil, fmt.Errorf("check audience: %w", err)
@@ -405,7 +405,7 @@ func (db *DB) insertNew(ctx context.Context, _ *sql.Conn, tx *sql.Tx, orgID stri
 	}
 	for _, t := range tables {
 		per := max(1, insertParams/t.cols)
-		tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", t.cols), ",") + ")"
+		tuple := "(" + placeholders(t.cols) + ")"
 		stmts := map[int]*sql.Stmt{}
 		for start := 0; start < len(rows); start += per {
 			chunk := rows[start:min(start+per, len(rows))]

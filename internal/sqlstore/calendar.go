@@ -86,7 +86,6 @@ func (db *DB) fillCalendarEvents(ctx context.Context, q querier, a *ksp.Actor, l
 			e.Registrations = &zero
 		}
 	}
-	in := func(ids []any) string { return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") }
 	each := func(what, query string, args []any, fn func(rows interface{ Scan(...any) error }) error) error {
 		rows, err := q.QueryContext(ctx, db.rebind(query), args...)
 		if err != nil {
@@ -101,7 +100,7 @@ func (db *DB) fillCalendarEvents(ctx context.Context, q querier, a *ksp.Actor, l
 		return rows.Err()
 	}
 	if len(audience) > 0 {
-		if err := each("audience", `SELECT item_id, org_id FROM audiences WHERE item_id IN (`+in(audience)+`) ORDER BY item_id, org_id`, audience, func(r interface{ Scan(...any) error }) error {
+		if err := each("audience", `SELECT item_id, org_id FROM audiences WHERE item_id IN (`+placeholders(len(audience))+`) ORDER BY item_id, org_id`, audience, func(r interface{ Scan(...any) error }) error {
 			var id, org string
 			if err := r.Scan(&id, &org); err != nil {
 				return err
@@ -113,7 +112,7 @@ func (db *DB) fillCalendarEvents(ctx context.Context, q querier, a *ksp.Actor, l
 		}
 	}
 	if a != nil && a.UserID != "" {
-		if err := each("registration", `SELECT event_id FROM calendar_registrations WHERE user_id = ? AND event_id IN (`+in(all)+`)`, append([]any{a.UserID}, all...), func(r interface{ Scan(...any) error }) error {
+		if err := each("registration", `SELECT event_id FROM calendar_registrations WHERE user_id = ? AND event_id IN (`+placeholders(len(all))+`)`, append([]any{a.UserID}, all...), func(r interface{ Scan(...any) error }) error {
 			var id string
 			if err := r.Scan(&id); err != nil {
 				return err
@@ -125,7 +124,7 @@ func (db *DB) fillCalendarEvents(ctx context.Context, q querier, a *ksp.Actor, l
 		}
 	}
 	if len(counted) > 0 {
-		if err := each("registrations", `SELECT event_id, COUNT(*) FROM calendar_registrations WHERE event_id IN (`+in(counted)+`) GROUP BY event_id`, counted, func(r interface{ Scan(...any) error }) error {
+		if err := each("registrations", `SELECT event_id, COUNT(*) FROM calendar_registrations WHERE event_id IN (`+placeholders(len(counted))+`) GROUP BY event_id`, counted, func(r interface{ Scan(...any) error }) error {
 			var id string
 			var n int
 			if err := r.Scan(&id, &n); err != nil {

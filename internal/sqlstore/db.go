@@ -660,3 +660,8 @@ func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
 // Rebind rewrites ? placeholders for the dialect (for tests and adapters
 // that run their own SQL).
 func (db *DB) Rebind(q string) string { return db.rebind(q) }
+
+// placeholders returns n comma-separated ? placeholders, for an IN list.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

@@ -94,7 +94,7 @@ func (tx *Tx) addDomain(orgID, domain string, verified, staff bool) error {
 	if !staff {
 		sfx := hostSuffixes(domain)[1:]
 		if len(sfx) > 0 {
-			ph := strings.TrimSuffix(strings.Repeat("?, ", len(sfx)), ", ")
+			ph := placeholders(len(sfx))
 			args := []any{true, orgID}
 			for _, s := range sfx {
 				args = append(args, s)

@@ -36,14 +36,14 @@ func (tx *Tx) resolveEntityRefs(refs []string) (map[string]string, error) {
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), insertParams)]
 		ids = ids[len(chunk):]
-		if err := tx.collectPairs(`SELECT id, id FROM entities WHERE id IN (`+refPlaceholders(len(chunk))+`)`, chunk, out); err != nil {
+		if err := tx.collectPairs(`SELECT id, id FROM entities WHERE id IN (`+placeholders(len(chunk))+`)`, chunk, out); err != nil {
 			return nil, err
 		}
 	}
 	for len(numbers) > 0 {
 		chunk := numbers[:min(len(numbers), insertParams)]
 		numbers = numbers[len(chunk):]
-		if err := tx.collectPairs(`SELECT reference_number, MIN(entity_id) FROM entity_lists WHERE reference_number IN (`+refPlaceholders(len(chunk))+`) GROUP BY reference_number`, chunk, out); err != nil {
+		if err := tx.collectPairs(`SELECT reference_number, MIN(entity_id) FROM entity_lists WHERE reference_number IN (`+placeholders(len(chunk))+`) GROUP BY reference_number`, chunk, out); err != nil {
 			return nil, err
 		}
 	}
@@ -68,10 +68,6 @@ func (tx *Tx) collectPairs(q string, args []any, out map[string]string) error {
 		return fmt.Errorf("resolve entities: %w", err)
 	}
 	return nil
-}
-
-func refPlaceholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 // resolveEntity replaces in.EntityID, an id or a reference number, by the

@@ -549,7 +549,7 @@ func (tx *Tx) visibleIncidents(a *ksp.Actor, ids []string) (map[string]bool, err
 		return out, nil
 	}
 	vis, args := visibleIncident(a.Viewer())
-	ph := strings.TrimSuffix(strings.Repeat("?,", len(valid)), ",")
+	ph := placeholders(len(valid))
 	rows, err := tx.query(`SELECT i.id FROM incidents i WHERE i.id IN (`+ph+`) AND `+vis, append(valid, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("check incident: %w", err)

@@ -111,10 +111,6 @@ func (db *DB) loadQuestionAudiences(ctx context.Context, q querier, qs []*ksp.Qu
 	return rows.Err()
 }
 
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
 // auditQuestionReads records one audit event for a staff request that read
 // restricted questions of other orgs, as for the library.
 func (db *DB) auditQuestionReads(ctx context.Context, a *ksp.Actor, action string, qs []*ksp.Question) error {

@@ -40,7 +40,7 @@ func (tx *Tx) flagDelisted(ds []delisting) (int, error) {
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), insertParams)]
 		ids = ids[len(chunk):]
-		rows, err := tx.query(`SELECT DISTINCT entity_id, signal_id FROM submissions WHERE entity_id IN (`+refPlaceholders(len(chunk))+`) ORDER BY entity_id, signal_id`, chunk...)
+		rows, err := tx.query(`SELECT DISTINCT entity_id, signal_id FROM submissions WHERE entity_id IN (`+placeholders(len(chunk))+`) ORDER BY entity_id, signal_id`, chunk...)
 		if err != nil {
 			return 0, fmt.Errorf("flag signals of delisted entities: %w", err)
 		}

@@ -350,7 +350,7 @@ func (db *DB) describeHeadlines(ctx context.Context, p *searchPlan, hits []*ksp.
 	}
 	tsq := p.terms.tsquery()
 	for typ, list := range ids {
-		in := strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", ")
+		in := placeholders(len(list))
 		var query string
 		args := []any{tsq, headlineOptions, tsq, headlineOptions}
 		switch typ {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kspplatform/ksp"
@@ -48,7 +47,7 @@ func (db *DB) loadStates(ctx context.Context, q querier, ids []string) (map[stri
 	}
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		ph := placeholders(len(chunk))
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
 			args[i] = id
@@ -143,7 +142,7 @@ func (db *DB) loadStatesWhere(ctx context.Context, q querier, sigWhere, subWhere
 	}
 	for start := 0; start < len(audIDs); start += 500 {
 		chunk := audIDs[start:min(start+500, len(audIDs))]
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		ph := placeholders(len(chunk))
 		a := make([]any, len(chunk))
 		for i, id := range chunk {
 			a[i] = id

@@ -730,7 +730,7 @@ func (db *DB) reportLibrary(ctx context.Context, rg reportRange, orgID string, r
 }
 
 func (db *DB) reportStaff(ctx context.Context, rg reportRange, _ string, r *ksp.TransparencyReport) error {
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(staffReadActions)), ", ")
+	ph := placeholders(len(staffReadActions))
 	args := []any{rg.start, rg.end}
 	for _, a := range staffReadActions {
 		args = append(args, a)
