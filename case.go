@@ -2,6 +2,8 @@ package ksp
 
 import (
 	"context"
+	"encoding/csv"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -375,6 +377,26 @@ func (s *StatementOfReasons) CSVRecord() []string {
 		s.IllegalContentLegalGround, s.IllegalContentExplanation, s.IncompatibleContentGround, s.IncompatibleContentExplanation,
 		s.Category, strings.Join(s.CategorySpecification, ","), strings.Join(s.ContentType, ","), s.AutomatedDetection, s.AutomatedDecision,
 		strings.Join(s.TerritorialScope, ","), s.SourceType, s.DecisionFacts, s.ContentDate, s.ApplicationDate, s.Created.Format(time.RFC3339Nano)}
+}
+
+// WriteStatementsCSV writes statements of reasons as CSV under
+// StatementCSVHeader, for the API's and the web's exports. A cell a
+// spreadsheet would run as a formula (a reviewer's note may start with =)
+// gets a leading quote.
+func WriteStatementsCSV(w io.Writer, items []*StatementOfReasons) error {
+	cw := csv.NewWriter(w)
+	cw.Write(StatementCSVHeader)
+	for _, s := range items {
+		rec := s.CSVRecord()
+		for i, v := range rec {
+			if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+				rec[i] = "'" + v
+			}
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // CaseHistoryEntry is one dated step of a case.

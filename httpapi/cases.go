@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"encoding/csv"
-	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kspplatform/ksp"
@@ -176,26 +173,7 @@ func (s *Server) statementsCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="statements-of-reasons.csv"`)
-	if err := WriteStatementsCSV(w, items); err != nil {
+	if err := ksp.WriteStatementsCSV(w, items); err != nil {
 		s.log.Warn("write statements CSV", "err", err)
 	}
-}
-
-// WriteStatementsCSV writes statements of reasons as CSV with a header
-// row (the web export uses it too). A cell a spreadsheet would read as a
-// formula (the reviewer's note may start with =) gets a leading quote.
-func WriteStatementsCSV(w io.Writer, items []*ksp.StatementOfReasons) error {
-	cw := csv.NewWriter(w)
-	cw.Write(ksp.StatementCSVHeader)
-	for _, s := range items {
-		rec := s.CSVRecord()
-		for i, v := range rec {
-			if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-				rec[i] = "'" + v
-			}
-		}
-		cw.Write(rec)
-	}
-	cw.Flush()
-	return cw.Error()
 }

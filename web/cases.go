@@ -1,12 +1,10 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -349,7 +347,7 @@ func (s *Server) caseStatementsCSV(w http.ResponseWriter, r *http.Request) error
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="statements-of-reasons-%s-%s.csv"`, fs, ts))
-	return writeCaseStatementsCSV(w, list)
+	return ksp.WriteStatementsCSV(w, list)
 }
 
 func (s *Server) caseStatementsJSON(w http.ResponseWriter, r *http.Request) error {
@@ -379,22 +377,4 @@ func (s *Server) casePreservation(w http.ResponseWriter, r *http.Request) error 
 	}
 	slices.SortStableFunc(list, func(x, y *ksp.Case) int { return x.PreserveUntil.Compare(y.PreserveUntil.Time) })
 	return s.render(w, r, http.StatusOK, "case_preservation.html", &Page{Title: "Evidence preservation", Data: CasePreservationData{Cases: list, Pager: pagerFor(r, next)}})
-}
-
-// writeCaseStatementsCSV writes statements under ksp.StatementCSVHeader;
-// a cell a spreadsheet would run as a formula gets a leading quote.
-func writeCaseStatementsCSV(w io.Writer, list []*ksp.StatementOfReasons) error {
-	cw := csv.NewWriter(w)
-	cw.Write(ksp.StatementCSVHeader)
-	for _, st := range list {
-		rec := st.CSVRecord()
-		for i, v := range rec {
-			if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-				rec[i] = "'" + v
-			}
-		}
-		cw.Write(rec)
-	}
-	cw.Flush()
-	return cw.Error()
 }
