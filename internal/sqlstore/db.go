@@ -80,6 +80,9 @@ type DB struct {
 	alertDeadline time.Duration
 	// events wakes the live feed and webhook workers (webhooks.go).
 	events eventHub
+	// publicReports caches computed public transparency reports by period
+	// label (transparency.go).
+	publicReports sync.Map // period label → cachedReport
 }
 
 // SetBatchSize sets how many bulk records go in one transaction (0: the

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kspplatform/ksp"
@@ -71,19 +70,10 @@ type cachedReport struct {
 	r  *ksp.TransparencyReport
 }
 
-// publicReports caches public reports per store and period.
-var publicReports sync.Map // publicKey → cachedReport
-
-type publicKey struct {
-	db     *DB
-	period string
-}
-
 // publicReport computes (or reuses, for publicCacheTTL) the suppressed
 // platform-wide report of a calendar period. Callers must not change it.
 func (db *DB) publicReport(ctx context.Context, p ksp.TransparencyPeriod) (*ksp.TransparencyReport, error) {
-	k := publicKey{db, p.Label}
-	if c, ok := publicReports.Load(k); ok && time.Since(c.(cachedReport).at) < publicCacheTTL {
+	if c, ok := db.publicReports.Load(p.Label); ok && time.Since(c.(cachedReport).at) < publicCacheTTL {
 		return c.(cachedReport).r, nil
 	}
 	r, err := db.computeReport(ctx, p, "", false)
@@ -91,20 +81,13 @@ func (db *DB) publicReport(ctx context.Context, p ksp.TransparencyPeriod) (*ksp.
 		return nil, err
 	}
 	r.Suppress()
-	publicReports.Store(k, cachedReport{at: time.Now(), r: r})
+	db.publicReports.Store(p.Label, cachedReport{at: time.Now(), r: r})
 	return r, nil
 }
 
 // forgetPublicReports drops db's cached public reports (tests and writes
 // that must show at once, such as publishing).
-func (db *DB) forgetPublicReports() {
-	publicReports.Range(func(k, _ any) bool {
-		if k.(publicKey).db == db {
-			publicReports.Delete(k)
-		}
-		return true
-	})
-}
+func (db *DB) forgetPublicReports() { db.publicReports.Clear() }
 
 // reportRange is a period as the columns store it.
 type reportRange struct {
