@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/netguard"
 )
 
 // Defaults of Config.
@@ -117,40 +118,10 @@ func (c *Checker) control(network, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s", ErrNotPublic, address)
 	}
-	if !Public(ap.Addr()) {
+	if !netguard.Public(ap.Addr()) {
 		return fmt.Errorf("%w: %s", ErrNotPublic, ap.Addr())
 	}
 	return nil
-}
-
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
-	netip.MustParsePrefix("192.0.2.0/24"),  // documentation
-	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
-	netip.MustParsePrefix("198.51.100.0/24"),
-	netip.MustParsePrefix("203.0.113.0/24"),
-	netip.MustParsePrefix("240.0.0.0/4"),  // reserved, broadcast
-	netip.MustParsePrefix("64:ff9b::/96"), // NAT64 can reach private IPv4
-	netip.MustParsePrefix("64:ff9b:1::/48"),
-	netip.MustParsePrefix("2001:db8::/32"), // documentation
-	netip.MustParsePrefix("fc00::/7"),      // unique local
-}
-
-// Public says whether a is a global unicast address outside the private,
-// shared, reserved and documentation ranges.
-func Public(a netip.Addr) bool {
-	a = a.Unmap()
-	if !a.IsValid() || !a.IsGlobalUnicast() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() {
-		return false
-	}
-	for _, p := range nonPublic {
-		if p.Contains(a) {
-			return false
-		}
-	}
-	return true
 }
 
 // CheckDomain looks for token over HTTPS, then in DNS; the error names
