@@ -2,6 +2,9 @@ package report
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kspplatform/ksp"
@@ -11,8 +14,10 @@ import (
 // its org report: the figures filled in, the prose left for the org to
 // write. Its sections follow the usual structure of platform transparency
 // reports (orders from authorities, notices, own moderation, automated
-// tools, complaints), as in the EU's templates.
-func Draft(r *ksp.TransparencyReport, orgName string) string {
+// tools, complaints), as in the EU's templates. statements are the org's
+// statements of reasons decided in the period (ksp.CaseService
+// FindStatements), counted by ground in section 4.
+func Draft(r *ksp.TransparencyReport, orgName string, statements []*ksp.StatementOfReasons) string {
 	var b strings.Builder
 	p := r.Period.Label
 	if p == "" {
@@ -56,7 +61,7 @@ func Draft(r *ksp.TransparencyReport, orgName string) string {
 	}
 	line("## 4. Statements of reasons by ground")
 	line("")
-	line("[Add your statements of reasons by ground; the review queue's figures are not part of this draft yet.]")
+	draftStatements(line, statements)
 	line("")
 	if s := r.Submissions; s != nil {
 		line("## 5. Signals shared with the hash bank")
@@ -109,6 +114,82 @@ func Draft(r *ksp.TransparencyReport, orgName string) string {
 	line("")
 	line("[How users and authorities can reach you about this report.]")
 	return b.String()
+}
+
+// Statement values counted in section 4, as the DSA Transparency
+// Database spells them.
+const (
+	groundIllegal      = "DECISION_GROUND_ILLEGAL_CONTENT"
+	groundIncompatible = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+	visibilityRemoved  = "DECISION_VISIBILITY_CONTENT_REMOVED"
+	visibilityDisabled = "DECISION_VISIBILITY_CONTENT_DISABLED"
+)
+
+// draftStatements writes section 4: the statements of reasons the org
+// issued after its reviewers removed or restricted content that matched
+// the bank, by ground, by measure, by legal ground cited and by content
+// type.
+func draftStatements(line func(string, ...any), sts []*ksp.StatementOfReasons) {
+	if len(sts) == 0 {
+		line("We issued no statements of reasons for content that matched the shared hash bank in this period.")
+		return
+	}
+	var illegal, incompatible, removed, disabled, autoDetected, autoDecided int
+	legal := map[string]int{}
+	types := map[string]int{}
+	for _, s := range sts {
+		switch s.DecisionGround {
+		case groundIllegal:
+			illegal++
+			legal[strings.TrimSpace(s.IllegalContentLegalGround)]++
+		case groundIncompatible:
+			incompatible++
+		}
+		if slices.Contains(s.DecisionVisibility, visibilityRemoved) {
+			removed++
+		}
+		if slices.Contains(s.DecisionVisibility, visibilityDisabled) {
+			disabled++
+		}
+		if s.AutomatedDetection == ksp.SoRAutomatedDetected {
+			autoDetected++
+		}
+		if s.AutomatedDecision != "" && s.AutomatedDecision != ksp.SoRNotAutomated {
+			autoDecided++
+		}
+		for _, t := range s.ContentType {
+			types[t]++
+		}
+	}
+	n := strconv.Itoa
+	line("Every removal or restriction of content that matched the shared hash bank came with a statement of reasons to the user concerned.")
+	line("")
+	line("| Figure | Value |")
+	line("|---|---|")
+	line("| Statements of reasons issued | %d |", len(sts))
+	line("| Ground: illegal content | %d |", illegal)
+	line("| Ground: incompatible with our terms of service | %d |", incompatible)
+	line("| Measure: content removed | %d |", removed)
+	line("| Measure: access disabled (restricted) | %d |", disabled)
+	line("| Detected by automated means (hash match) | %d |", autoDetected)
+	line("| Decided fully or partly by automated means | %d |", autoDecided)
+	for _, t := range slices.Sorted(maps.Keys(types)) {
+		line("| Content type: %s | %s |", mdEscape(strings.ToLower(strings.TrimPrefix(t, "CONTENT_TYPE_"))), n(types[t]))
+	}
+	if len(legal) > 0 {
+		line("")
+		line("Legal grounds cited for illegal content:")
+		line("")
+		line("| Legal ground | Statements |")
+		line("|---|---|")
+		for _, g := range slices.Sorted(maps.Keys(legal)) {
+			name := g
+			if name == "" {
+				name = "(not named)"
+			}
+			line("| %s | %s |", mdEscape(name), n(legal[g]))
+		}
+	}
 }
 
 // mdEscape keeps an org's name from being read as Markdown.

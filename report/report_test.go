@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kspplatform/ksp"
 )
@@ -141,11 +142,28 @@ func TestCSV(t *testing.T) {
 
 func TestDraft(t *testing.T) {
 	r := sampleReport(false)
-	md := Draft(r, "Tiny *Startup* | Ltd")
+	now := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+	sor := func(in ksp.DecisionInput, ct string) *ksp.StatementOfReasons {
+		return ksp.NewStatementOfReasons("c", "d", ct, now, in, now)
+	}
+	sts := []*ksp.StatementOfReasons{
+		sor(ksp.DecisionInput{Decision: ksp.DecisionRemove, Ground: ksp.GroundIllegal, LegalGround: "Regulation (EU) 2021/784 | Art. 2(7)"}, "video"),
+		sor(ksp.DecisionInput{Decision: ksp.DecisionRemove, Ground: ksp.GroundIllegal, LegalGround: "Regulation (EU) 2021/784 | Art. 2(7)"}, "photo"),
+		sor(ksp.DecisionInput{Decision: ksp.DecisionRestrict, Ground: ksp.GroundIllegal, LegalGround: "StGB § 129a"}, "photo"),
+		sor(ksp.DecisionInput{Decision: ksp.DecisionRemove, Ground: ksp.GroundIncompatible}, "photo"),
+	}
+	md := Draft(r, "Tiny *Startup* | Ltd", sts)
 	for _, want := range []string{"# Transparency report of Tiny \\*Startup\\* \\| Ltd, 2025", "## 2. Orders from authorities", "| Alerts received | 2 |",
-		"| Outcome: removed |", "Statements of reasons", "matched content against the shared hash bank 100 times"} {
+		"| Outcome: removed |", "matched content against the shared hash bank 100 times",
+		"| Statements of reasons issued | 4 |", "| Ground: illegal content | 3 |", "| Ground: incompatible with our terms of service | 1 |",
+		"| Measure: content removed | 3 |", "| Measure: access disabled (restricted) | 1 |", "| Detected by automated means (hash match) | 4 |",
+		"| Decided fully or partly by automated means | 0 |", "| Content type: image | 3 |", "| Content type: video | 1 |",
+		"| Regulation (EU) 2021/784 \\| Art. 2(7) | 2 |", "| StGB § 129a | 1 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("draft lacks %q:\n%s", want, md)
 		}
+	}
+	if none := Draft(r, "Tiny", nil); !strings.Contains(none, "We issued no statements of reasons") {
+		t.Errorf("draft without statements:\n%s", none)
 	}
 }

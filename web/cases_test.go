@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/storetest"
@@ -52,6 +53,12 @@ func TestCasePages(t *testing.T) {
 	}
 	pa.want(pa.get("/cases/statements.json"), 200, `"category_specification":["KEYWORD_TERRORIST_CONTENT"]`)
 	pa.want(pa.get("/cases/statements?from=yesterday"), 400, "a date as YYYY-MM-DD")
+	// The org admin's transparency draft counts the statement by ground.
+	ad := h.client()
+	ad.signIn(h.user(m.a.org, "admin@clipshare.example", ksp.RoleAdmin, true), 0)
+	today := time.Now().UTC().Format(time.DateOnly)
+	ad.want(ad.get("/transparency/draft?from="+today+"&to="+today), 200, "| Statements of reasons issued | 1 |",
+		"| Ground: incompatible with our terms of service | 1 |", "| Measure: content removed | 1 |")
 	pa.want(pa.get("/cases/preservation"), 200, "https://clipshare.example/v/9")
 	pa.get("/cases/" + c.ID)
 	pa.want(pa.post("/cases/"+c.ID+"/legal-hold", url.Values{"hold": {"true"}}), 200, "Legal hold set", "Legal hold")

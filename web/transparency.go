@@ -196,7 +196,12 @@ func (s *Server) transparencyDraftFor(r *http.Request, from, to string) (string,
 	if err != nil {
 		return "", err
 	}
-	return report.Draft(rep, o.Name), nil
+	from0, to0 := p.Bounds()
+	sts, err := s.store.FindStatements(r.Context(), from0, to0)
+	if err != nil {
+		return "", err
+	}
+	return report.Draft(rep, o.Name, sts), nil
 }
 
 var transparencyDraftLabels = map[string]string{"from": "From", "to": "To", "markdown": "Report"}
