@@ -72,6 +72,7 @@ const (
 	TimelineForwarded  = "forwarded"
 	TimelineLENotified = "law_enforcement_notified"
 	TimelineLinked     = "linked"
+	TimelineStaffPaged = "staff_paged" // an urgent unrouted alert was paged to every staff member
 )
 
 // Deadlines of the alert clocks (issue 15).

@@ -11,6 +11,11 @@ import (
 // before the deadline; the incident notices take their event's type.
 const NoticeAlertDue = "alert.due_soon"
 
+// NoticeAlertPage is the type of the page every staff member gets, at
+// once, when an urgent alert (a threat to life, or a removal order) routes
+// to no member and waits with staff to be forwarded.
+const NoticeAlertPage = "alert.unrouted_urgent"
+
 // AlertReminderLead is how long before its deadline an unanswered alert's
 // receiver is reminded by mail (once).
 const AlertReminderLead = 15 * time.Minute
@@ -38,6 +43,12 @@ type Notice struct {
 // (the periodic job's system actor).
 type NoticeService interface {
 	TakeNotices(ctx context.Context, now time.Time) ([]*Notice, error)
+	// TakeStaffPages returns, once each, a NoticeAlertPage to every active
+	// staff user for each open alert that is a threat to life or a removal
+	// order and routes to no member, marking it paged (several servers
+	// may run it side by side). It is cheap when there is nothing to page,
+	// so it may run at every event commit. Staff only.
+	TakeStaffPages(ctx context.Context, now time.Time) ([]*Notice, error)
 }
 
 // Mails renders the notice as one mail per recipient, linking to its page
@@ -65,11 +76,10 @@ func (n *Notice) Mails(publicURL string) []Mail {
 		if n.Due != nil {
 			due = " by " + n.Due.UTC().Format("15:04 UTC on 2 Jan 2006")
 		}
-		what := strings.ReplaceAll(n.Kind, "_", " ")
-		if n.Tier != "" {
-			what += ", " + strings.ReplaceAll(n.Tier, "_", " ")
-		}
-		text = fmt.Sprintf("An alert to your organisation (%s) is still unanswered and due%s.\n\nAnswer it at %s/alerts/%s\n", what, due, base, n.ObjectID)
+		text = fmt.Sprintf("An alert to your organisation (%s) is still unanswered and due%s.\n\nAnswer it at %s/alerts/%s\n", alertWhat(n.Kind, n.Tier), due, base, n.ObjectID)
+	case NoticeAlertPage:
+		subject = "KSP URGENT: " + alertWhat(n.Kind, n.Tier) + " routes to no member"
+		text = fmt.Sprintf("An urgent alert (%s) matches no member's verified domain and waits with staff.\n\nForward it now at %s/alerts/%s\n", alertWhat(n.Kind, n.Tier), base, n.ObjectID)
 	default:
 		return nil
 	}
@@ -79,4 +89,13 @@ func (n *Notice) Mails(publicURL string) []Mail {
 		out = append(out, Mail{To: to, Subject: subject, Text: text})
 	}
 	return out
+}
+
+// alertWhat names an alert's kind and tier in words.
+func alertWhat(kind, tier string) string {
+	what := strings.ReplaceAll(kind, "_", " ")
+	if tier != "" {
+		what += ", " + strings.ReplaceAll(tier, "_", " ")
+	}
+	return what
 }

@@ -121,6 +121,7 @@ func Run(t *testing.T, open Opener) {
 		{"DomainClaims", testDomainClaims},
 		{"AlertHostForms", testAlertHostForms},
 		{"Notices", testNotices},
+		{"StaffPages", testStaffPages},
 		{"AlertErasure", testAlertErasure},
 		{"IncidentAlertLinks", testIncidentAlertLinks},
 		{"AlertRefusals", testAlertRefusals},

@@ -23,20 +23,60 @@ func mailNotices(ctx context.Context, s ksp.NoticeService, m ksp.Mailer, publicU
 		if err != nil {
 			return fmt.Errorf("take mail notices: %w", err)
 		}
-		sent, failed := 0, 0
-		for _, n := range ns {
-			for _, mail := range n.Mails(publicURL) {
-				if err := m.Send(ctx, mail); err != nil {
-					failed++
-					log.Warn("mail notice", "type", n.Type, "object", n.ObjectID, "err", err)
-					continue
-				}
-				sent++
-			}
-		}
-		if sent+failed > 0 {
-			log.Info("mailed notices", "notices", len(ns), "sent", sent, "failed", failed)
-		}
+		sendNotices(ctx, m, ns, publicURL, log)
 		return nil
 	})
+}
+
+// staffPager is what pageStaff needs of the store: the pages and the
+// wake-up at each event commit.
+type staffPager interface {
+	TakeStaffPages(ctx context.Context, now time.Time) ([]*ksp.Notice, error)
+	EventsCommitted() <-chan struct{}
+}
+
+// pageStaff mails every staff member at once when an urgent alert (a
+// threat to life, or a removal order) routes to no member. It takes the
+// pages at every event commit (creating an alert commits one; on
+// PostgreSQL another replica's commit wakes it through LISTEN/NOTIFY) and
+// every poll as the fallback. The store claims each page for one server,
+// so no job lock is needed across replicas.
+func pageStaff(ctx context.Context, s staffPager, m ksp.Mailer, publicURL string, poll time.Duration, log *slog.Logger) {
+	sys := ksp.NewContext(ctx, ksp.SystemActor("system:pages"))
+	for {
+		wake := s.EventsCommitted()
+		ns, err := s.TakeStaffPages(sys, time.Now())
+		if err != nil && ctx.Err() == nil {
+			log.Error("take staff pages", "err", err)
+		}
+		sendNotices(ctx, m, ns, publicURL, log)
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// sendNotices mails each notice to its recipients; a mail that fails is
+// logged and not retried.
+func sendNotices(ctx context.Context, m ksp.Mailer, ns []*ksp.Notice, publicURL string, log *slog.Logger) {
+	sent, failed := 0, 0
+	for _, n := range ns {
+		for _, mail := range n.Mails(publicURL) {
+			if err := m.Send(ctx, mail); err != nil {
+				failed++
+				log.Warn("mail notice", "type", n.Type, "object", n.ObjectID, "err", err)
+				continue
+			}
+			sent++
+		}
+	}
+	if sent+failed > 0 {
+		log.Info("mailed notices", "notices", len(ns), "sent", sent, "failed", failed)
+	}
 }

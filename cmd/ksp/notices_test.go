@@ -92,3 +92,56 @@ func TestMailNoticesJob(t *testing.T) {
 		t.Errorf("a member org's viewer did not hear of the incident: %v", count)
 	}
 }
+
+// TestPageStaffAtCommit runs the serve loop's staff pager with an hour's
+// poll, so only the commit wakes it: a threat-to-life alert that routes to
+// no member reaches every staff member by mail at once, exactly once.
+func TestPageStaffAtCommit(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	db, err := openStore(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fx := storetest.NewFixture(t, db.(storetest.Store))
+	smtp := mailtest.Start(t)
+	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateStaffUser(storetest.Staff(), "second@ksp.example", "Second", "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { pageStaff(ctx, db, mailer, "https://ksp.example", time.Hour, quiet); close(done) }()
+	time.Sleep(50 * time.Millisecond) // the first, empty, take
+
+	start := time.Now()
+	a, _, err := db.CreateAlert(storetest.As(fx.Gov, fx.GovAdmin), ksp.AlertInput{URL: "https://unknown-host.example/live", Kind: ksp.AlertReferral,
+		Tier: ksp.TierThreatToLife, ThreatLevel: "high_specific"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"staff@ksp.example", "second@ksp.example"} {
+		m, err := smtp.Wait(to, "KSP URGENT: referral, threat to life routes to no member", 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(m.Body, "https://ksp.example/alerts/"+a.ID) || strings.Contains(m.Body, "unknown-host") {
+			t.Fatalf("page:\n%s", m.Body)
+		}
+	}
+	t.Logf("staff paged %v after the alert's commit", time.Since(start))
+	// Later commits wake the pager again; nobody is paged twice.
+	if _, _, err := db.CreateAlert(storetest.As(fx.Gov, fx.GovAdmin), ksp.AlertInput{URL: "https://unknown-host.example/other", Kind: ksp.AlertReferral,
+		Tier: ksp.TierDesignation}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	<-done
+	if n := len(smtp.Messages()); n != 2 {
+		t.Fatalf("%d mails, want 2 (one page to each staff member)", n)
+	}
+}

@@ -1,0 +1,6 @@
+-- Staff paging: when an urgent alert (a threat to life, or a removal
+-- order) that routes to no member was paged to every staff member. Alerts
+-- already waiting when this runs are history, not paged.
+ALTER TABLE alerts ADD COLUMN paged_at BIGINT;
+UPDATE alerts SET paged_at = created_at WHERE receiver_org_id = '';
+CREATE INDEX alerts_unpaged ON alerts(receiver_org_id) WHERE paged_at IS NULL;
