@@ -22,6 +22,7 @@ import (
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/filehash"
+	"github.com/kspplatform/ksp/webhook"
 )
 
 // Config holds the API's settings.
@@ -59,6 +60,9 @@ type Config struct {
 	// DomainChecker proves control of claimed domains; without it only
 	// staff confirm domains.
 	DomainChecker ksp.DomainChecker
+	// WebhookTargets vets a webhook's target at registration; the zero
+	// value refuses non-public targets.
+	WebhookTargets webhook.Targets
 }
 
 // Server serves the JSON API.

@@ -69,6 +69,9 @@ func (s *Server) createWebhook(r *http.Request) (any, error) {
 	if err := decodeJSON(r, &in); err != nil {
 		return nil, err
 	}
+	if err := s.cfg.WebhookTargets.Check(r.Context(), in.URL); err != nil {
+		return nil, err
+	}
 	return s.store.CreateWebhook(r.Context(), in)
 }
 

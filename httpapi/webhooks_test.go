@@ -43,6 +43,13 @@ func TestWebhooksAPI(t *testing.T) {
 		{map[string]any{"url": "https://x.example"}, "events"},
 		{map[string]any{"url": "https://x.example", "events": []string{"alert.created"}, "secret": "mine"}, "secret"},
 		{`{"url": 5}`, "url"},
+		// Targets inside the deployment's network are refused at
+		// registration (the server runs without --webhook-allow-private).
+		{map[string]any{"url": "http://127.0.0.1:8080/hook", "events": []string{"alert.created"}}, "url"},
+		{map[string]any{"url": "http://[::1]/hook", "events": []string{"alert.created"}}, "url"},
+		{map[string]any{"url": "http://169.254.169.254/latest/meta-data", "events": []string{"alert.created"}}, "url"},
+		{map[string]any{"url": "https://LOCALHOST./hook", "events": []string{"alert.created"}}, "url"},
+		{map[string]any{"url": "http://10.1.2.3/hook", "events": []string{"alert.created"}}, "url"},
 	} {
 		r := e.do("POST", "/api/v1/webhooks", e.keys["admin"], c.body)
 		if r.status != 400 || !hasField(r.json(t), c.field) {

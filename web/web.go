@@ -45,6 +45,7 @@ import (
 
 	"github.com/kspplatform/ksp"
 	"github.com/kspplatform/ksp/filehash"
+	"github.com/kspplatform/ksp/webhook"
 )
 
 //go:embed templates/*.html
@@ -93,6 +94,9 @@ type Config struct {
 	// DomainChecker proves control of the domains an org claims; without
 	// it the admin page leaves verification to staff.
 	DomainChecker ksp.DomainChecker
+	// WebhookTargets vets a webhook's target at registration; the zero
+	// value refuses non-public targets.
+	WebhookTargets webhook.Targets
 }
 
 // Access says who may open a page.

@@ -57,7 +57,11 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	in := ksp.WebhookInput{URL: r.PostFormValue("url"), Events: r.PostForm["events"]}
 	p := &Page{Form: r.PostForm}
-	hook, err := s.store.CreateWebhook(r.Context(), in)
+	err := s.cfg.WebhookTargets.Check(r.Context(), in.URL)
+	var hook *ksp.Webhook
+	if err == nil {
+		hook, err = s.store.CreateWebhook(r.Context(), in)
+	}
 	if c := ksp.ErrorCode(err); c == ksp.EINVALID || c == ksp.ECONFLICT {
 		p.Errors = formErrors(err, webhookLabels, "url")
 		return s.webhooksList(w, r, http.StatusBadRequest, p)

@@ -30,6 +30,8 @@ func TestWebhookPages(t *testing.T) {
 	c.want(c.post("/admin/webhooks", url.Values{"url": {"ftp://hooks.vidstream.example"}, "events": {"alert.created"}}), 400,
 		"There is a problem", `href="#f-url"`, "ftp://hooks.vidstream.example")
 	c.want(c.post("/admin/webhooks", url.Values{"url": {"https://hooks.vidstream.example/ksp"}}), 400, `href="#f-events"`)
+	c.want(c.post("/admin/webhooks", url.Values{"url": {"http://192.168.1.10/ksp"}, "events": {"alert.created"}}), 400,
+		`href="#f-url"`, "webhooks reach only the public internet", "--webhook-allow-private")
 	res := c.post("/admin/webhooks", url.Values{"url": {"https://hooks.vidstream.example/ksp"}, "events": {"alert.created", "incident.activated"}})
 	c.want(res, 201, "Webhook created", "whsec_", "shown only this once")
 	id := webhookPageRE.FindStringSubmatch(c.body)[1]

@@ -110,8 +110,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	api := httpapi.New(db, httpapi.Config{KeyRate: *keyRate, KeyBurst: 2 * *keyRate, IPRate: *ipRate, IPBurst: 2 * *ipRate,
 		MetricsToken: *metricsToken, TrustedProxies: trusted, Matcher: bank, DecodeBudget: decodeBudget, DomainChecker: domainChecker,
-		Ready: func(context.Context) error { return bankReady(bank, time.Now()) }}, log)
-	mux, site, err := newMux(db, api, webOptions{DomainChecker: domainChecker, PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank, DecodeBudget: decodeBudget}, log)
+		WebhookTargets: webhook.Targets{AllowPrivate: *hookPrivate},
+		Ready:          func(context.Context) error { return bankReady(bank, time.Now()) }}, log)
+	mux, site, err := newMux(db, api, webOptions{DomainChecker: domainChecker, WebhookTargets: webhook.Targets{AllowPrivate: *hookPrivate}, PublicURL: *publicURL, SMTPURL: *smtpURL, MailFrom: *mailFrom, Matcher: bank, DecodeBudget: decodeBudget}, log)
 	if err != nil {
 		return err
 	}

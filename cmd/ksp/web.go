@@ -10,6 +10,7 @@ import (
 	"github.com/kspplatform/ksp/httpapi"
 	"github.com/kspplatform/ksp/mail"
 	"github.com/kspplatform/ksp/web"
+	"github.com/kspplatform/ksp/webhook"
 )
 
 // webOptions are serve's settings for the HTML interface and mail.
@@ -28,6 +29,8 @@ type webOptions struct {
 	DecodeBudget *filehash.MemoryBudget
 	// DomainChecker proves control of claimed domains on the admin page.
 	DomainChecker ksp.DomainChecker
+	// WebhookTargets vets webhook targets on the admin page.
+	WebhookTargets webhook.Targets
 }
 
 // newMux builds every route the server answers: health and metrics, the JSON
@@ -47,7 +50,7 @@ func newMux(db ksp.Store, api *httpapi.Server, o webOptions, log *slog.Logger) (
 			mailer = mail.Log{Log: log}
 		}
 	}
-	site, err := web.New(db, web.Config{PublicURL: o.PublicURL, Mailer: mailer, ClientIP: api.ClientIP, Matcher: o.Matcher, DecodeBudget: o.DecodeBudget, DomainChecker: o.DomainChecker}, log)
+	site, err := web.New(db, web.Config{PublicURL: o.PublicURL, Mailer: mailer, ClientIP: api.ClientIP, Matcher: o.Matcher, DecodeBudget: o.DecodeBudget, DomainChecker: o.DomainChecker, WebhookTargets: o.WebhookTargets}, log)
 	if err != nil {
 		return nil, nil, err
 	}
