@@ -34,7 +34,8 @@ type replicaKeys struct {
 	platform, startup string
 }
 
-// replicaSetup creates the fixture orgs and their keys in a fresh
+// replicaSetup creates the fixture orgs and their keys (the start-up's
+// may also manage its webhooks) in a fresh
 // PostgreSQL schema and returns its URL.
 func replicaSetup(t testing.TB) (string, replicaKeys) {
 	t.Helper()
@@ -45,14 +46,15 @@ func replicaSetup(t testing.TB) (string, replicaKeys) {
 	}
 	defer db.Close()
 	f := storetest.NewFixture(t, db)
-	key := func(o *ksp.Org, u *ksp.User) string {
-		k, err := db.CreateAPIKey(storetest.As(o, u), ksp.NewAPIKey{Name: "replicas", Scopes: []ksp.Scope{ksp.ScopeRead, ksp.ScopeSubmit, ksp.ScopeMatch}})
+	key := func(o *ksp.Org, u *ksp.User, scopes ...ksp.Scope) string {
+		k, err := db.CreateAPIKey(storetest.As(o, u), ksp.NewAPIKey{Name: "replicas", Scopes: scopes})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return k.Secret
 	}
-	return u, replicaKeys{platform: key(f.Platform, f.PlatAdmin), startup: key(f.Startup, f.StartAdm)}
+	return u, replicaKeys{platform: key(f.Platform, f.PlatAdmin, ksp.ScopeRead, ksp.ScopeSubmit, ksp.ScopeMatch),
+		startup: key(f.Startup, f.StartAdm, ksp.ScopeRead, ksp.ScopeSubmit, ksp.ScopeMatch, ksp.ScopeAdmin)}
 }
 
 // replicaStart starts `ksp serve` on db in-process and returns a channel
@@ -168,10 +170,23 @@ func replicaLag(t testing.TB, what string, cond func() bool) time.Duration {
 // submitted through one is matched through the other, and a retraction
 // stops it being actionable there, each within replicaPatience (the lag
 // is logged); the library's full-text search answers the same on both;
-// and the audit chain verifies after concurrent writes through both.
+// the audit chain verifies after concurrent writes through both; a live
+// feed client that disconnects from one resumes on the other without
+// losing an event; and a webhook receives every event exactly once,
+// whichever replica's worker claims it.
 func TestTwoReplicas(t *testing.T) {
 	db, keys := replicaSetup(t)
-	a, b := replicaServe(t, db), replicaServe(t, db)
+	a, b := replicaServe(t, db, "--webhook-allow-private"), replicaServe(t, db, "--webhook-allow-private")
+	hook := newHookCounter(t)
+	if code, m := replicaDo(t, "POST", a, keys.startup, "/api/v1/webhooks", map[string]any{"url": hook.URL, "events": ksp.WebhookEventTypes}); code != 201 {
+		t.Fatalf("register webhook: %d %v", code, m)
+	}
+	start := "0"
+	if evs := replicaFeed(t, b, keys.startup, "0", 0); len(evs) > 0 {
+		start = evs[len(evs)-1].Seq
+	}
+	var fromA []feedEvent // what a live client read on a before hanging up
+	var submitted []string
 
 	for i, pair := range [][2]string{{a, b}, {b, a}} {
 		id := replicaSubmit(t, pair[0], keys.platform, i)
@@ -182,6 +197,12 @@ func TestTwoReplicas(t *testing.T) {
 		}
 		lag = replicaLag(t, "retraction seen on the other replica", func() bool { return !replicaMatch(t, pair[1], keys.startup, i) })
 		t.Logf("retraction on one replica seen on the other after %v", lag)
+		submitted = append(submitted, id)
+		if i == 0 {
+			// A live client on a reads the creation and the retraction
+			// (one written through each replica), then disconnects.
+			fromA = replicaFeed(t, a, keys.startup, start, 2)
+		}
 	}
 
 	// Full-text search: a resource written through one replica is found
@@ -202,11 +223,15 @@ func TestTwoReplicas(t *testing.T) {
 
 	// Concurrent writes through both replicas: one unbroken audit chain.
 	var wg sync.WaitGroup
+	var mu sync.Mutex
 	for r, addr := range []string{a, b} {
 		for w := range 4 {
 			wg.Go(func() {
 				for i := range 5 {
-					replicaSubmit(t, addr, keys.platform, 1000+100*r+10*w+i)
+					id := replicaSubmit(t, addr, keys.platform, 1000+100*r+10*w+i)
+					mu.Lock()
+					submitted = append(submitted, id)
+					mu.Unlock()
 				}
 			})
 		}
@@ -231,6 +256,46 @@ func TestTwoReplicas(t *testing.T) {
 			return true
 		})
 	}
+
+	// The client resumes on b after the last event it read on a: together
+	// the two reads are the whole feed, in order, with nothing lost or
+	// repeated, and every signal's creation is in it.
+	if len(fromA) != 2 || fromA[0].Type != ksp.EventSignalCreated || fromA[1].Type != ksp.EventSignalRetracted {
+		t.Fatalf("live feed on a: %+v", fromA)
+	}
+	resumed := append(slices.Clone(fromA), replicaFeed(t, b, keys.startup, fromA[1].Seq, 0)...)
+	whole := replicaFeed(t, a, keys.startup, start, 0)
+	if !slices.Equal(resumed, whole) {
+		t.Fatalf("resumed on the other replica:\n%v\nthe whole feed:\n%v", resumed, whole)
+	}
+	created := map[string]bool{}
+	var ids []string
+	for _, e := range whole {
+		if e.Type == ksp.EventSignalCreated {
+			created[e.Object] = true
+		}
+		if slices.Contains(ksp.WebhookEventTypes, e.Type) {
+			ids = append(ids, e.ID)
+		}
+	}
+	for _, id := range submitted {
+		if !created[id] {
+			t.Fatalf("signal %s has no signal.created event in the feed", id)
+		}
+	}
+
+	// The webhook: every event of the feed delivered, each exactly once
+	// although both replicas run a delivery worker.
+	counts := hook.waitAll(t, ids)
+	for id, n := range counts {
+		if n != 1 {
+			t.Errorf("event %s delivered %d times", id, n)
+		}
+	}
+	if len(counts) != len(ids) {
+		t.Errorf("%d events delivered, the feed has %d", len(counts), len(ids))
+	}
+	t.Logf("%d events: feed resumed across replicas, webhook deliveries each once", len(ids))
 }
 
 // replicaLagPercentiles returns the median and the 99th percentile.
