@@ -14,22 +14,30 @@ import (
 	"github.com/kspplatform/ksp/storetest"
 )
 
-// TestMailNoticesJob runs the serve loop's notice job on a real store and a
-// real SMTP server: an incident's activation reaches the members' users, a
-// removal order ten minutes from its deadline reminds the receiver, once.
-func TestMailNoticesJob(t *testing.T) {
-	quiet := slog.New(slog.DiscardHandler)
-	db, err := openStore(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), quiet)
+// noticeSetup opens a fresh SQLite store with the fixture orgs, and a real
+// SMTP server with a mailer sending to it.
+func noticeSetup(t *testing.T) (ksp.Store, *storetest.Fixture, *mailtest.Server, ksp.Mailer) {
+	t.Helper()
+	db, err := openStore(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	fx := storetest.NewFixture(t, db.(storetest.Store))
 	smtp := mailtest.Start(t)
 	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, fx, smtp, mailer
+}
+
+// TestMailNoticesJob runs the serve loop's notice job on a real store and a
+// real SMTP server: an incident's activation reaches the members' users, a
+// removal order ten minutes from its deadline reminds the receiver, once.
+func TestMailNoticesJob(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	db, fx, smtp, mailer := noticeSetup(t)
 	if _, err := db.TakeNotices(storetest.Staff(), time.Now()); err != nil { // the job's start point
 		t.Fatal(err)
 	}
@@ -98,17 +106,7 @@ func TestMailNoticesJob(t *testing.T) {
 // no member reaches every staff member by mail at once, exactly once.
 func TestPageStaffAtCommit(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
-	db, err := openStore(context.Background(), filepath.Join(t.TempDir(), "ksp.db"), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	fx := storetest.NewFixture(t, db.(storetest.Store))
-	smtp := mailtest.Start(t)
-	mailer, err := mail.NewSMTP(smtp.URL(), "KSP <noreply@ksp.example>")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, fx, smtp, mailer := noticeSetup(t)
 	if _, err := db.CreateStaffUser(storetest.Staff(), "second@ksp.example", "Second", "a long enough password"); err != nil {
 		t.Fatal(err)
 	}

@@ -76,19 +76,10 @@ func (db *DB) TakeStaffPages(ctx context.Context, now time.Time) ([]*ksp.Notice,
 
 // staffEmails lists every active staff user's mail address.
 func (tx *Tx) staffEmails() ([]string, error) {
-	rows, err := tx.query(`SELECT u.email FROM users u JOIN orgs o ON o.id = u.org_id WHERE o.kind = ? AND u.status = ? ORDER BY u.email`,
-		string(ksp.KindStaff), ksp.UserActive)
+	out, err := columnStrings(tx.query(`SELECT u.email FROM users u JOIN orgs o ON o.id = u.org_id WHERE o.kind = ? AND u.status = ? ORDER BY u.email`,
+		string(ksp.KindStaff), ksp.UserActive))
 	if err != nil {
 		return nil, fmt.Errorf("staff pages: staff: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var e string
-		if err := rows.Scan(&e); err != nil {
-			return nil, fmt.Errorf("staff pages: staff: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }

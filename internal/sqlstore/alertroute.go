@@ -235,21 +235,8 @@ func (tx *Tx) notifyLE(alertID, sender, receiver, tier, jurisdiction string) err
 	if tier != ksp.TierThreatToLife || jurisdiction == "" {
 		return nil
 	}
-	rows, err := tx.query(`SELECT c.org_id FROM le_contacts c JOIN orgs o ON o.id = c.org_id WHERE c.jurisdiction = ? AND o.status = ? ORDER BY c.org_id`, jurisdiction, ksp.OrgStatusMember)
+	orgs, err := columnStrings(tx.query(`SELECT c.org_id FROM le_contacts c JOIN orgs o ON o.id = c.org_id WHERE c.jurisdiction = ? AND o.status = ? ORDER BY c.org_id`, jurisdiction, ksp.OrgStatusMember))
 	if err != nil {
-		return fmt.Errorf("law-enforcement contacts: %w", err)
-	}
-	var orgs []string
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			rows.Close()
-			return fmt.Errorf("law-enforcement contacts: %w", err)
-		}
-		orgs = append(orgs, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("law-enforcement contacts: %w", err)
 	}
 	for _, o := range orgs {

@@ -664,6 +664,25 @@ func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
 // that run their own SQL).
 func (db *DB) Rebind(q string) string { return db.rebind(q) }
 
+// columnStrings reads the one text column of a query's rows; it takes the
+// query's results as they are, so a call can wrap the query. Callers add
+// what they read to the error.
+func columnStrings(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 // placeholders returns n comma-separated ? placeholders, for an IN list.
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")

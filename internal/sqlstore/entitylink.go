@@ -128,21 +128,12 @@ func (db *DB) EntityRegimes(ctx context.Context) ([]string, error) {
 	if _, err := requireActor(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := db.query(ctx, `SELECT DISTINCT regime FROM entity_lists WHERE regime <> '' ORDER BY regime`)
+	out, err := columnStrings(db.query(ctx, `SELECT DISTINCT regime FROM entity_lists WHERE regime <> '' ORDER BY regime`))
 	if err != nil {
 		return nil, fmt.Errorf("entity regimes: %w", err)
 	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, fmt.Errorf("entity regimes: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("entity regimes: %w", err)
+	if out == nil {
+		out = []string{}
 	}
 	return out, nil
 }

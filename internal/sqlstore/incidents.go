@@ -107,20 +107,11 @@ func redactIncident(v ksp.Viewer, i *ksp.Incident) {
 }
 
 func (db *DB) incidentAudience(ctx context.Context, q querier, id string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, db.rebind(`SELECT org_id FROM audiences WHERE item_id = ? ORDER BY org_id`), id)
+	out, err := columnStrings(q.QueryContext(ctx, db.rebind(`SELECT org_id FROM audiences WHERE item_id = ? ORDER BY org_id`), id))
 	if err != nil {
 		return nil, fmt.Errorf("incident audience: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			return nil, fmt.Errorf("incident audience: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (db *DB) loadIncidentUpdates(ctx context.Context, q querier, i *ksp.Incident) error {

@@ -182,20 +182,11 @@ func (tx *Tx) incidentNotices(orgs map[string]*noticeOrg) ([]*ksp.Notice, error)
 }
 
 func (tx *Tx) audienceOf(itemID string) ([]string, error) {
-	rows, err := tx.query(`SELECT org_id FROM audiences WHERE item_id = ?`, itemID)
+	out, err := columnStrings(tx.query(`SELECT org_id FROM audiences WHERE item_id = ?`, itemID))
 	if err != nil {
 		return nil, fmt.Errorf("notices: audience: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			return nil, fmt.Errorf("notices: audience: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // alertDueNotices reminds the receivers of unanswered alerts due within
