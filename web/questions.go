@@ -24,6 +24,8 @@ func (s *Server) registerQuestions() {
 	s.Handle("POST /community/questions/{id}/vote", SignedIn, s.voteOnQuestion)
 	s.Handle("POST /community/questions/{id}/answers/{aid}/vote", SignedIn, s.voteOnAnswer)
 	s.Handle("POST /community/questions/{id}/answers/{aid}/accept", SignedIn, s.accept)
+	// The community has no page of its own: its questions stand for it.
+	s.Handle("GET /community", Public, func(w http.ResponseWriter, r *http.Request) error { return redirect(w, r, "/community/questions") })
 	s.AddNav(NavItem{Label: "Community", Path: "/community/questions", Show: Public})
 	s.AddPanel(Panel{Title: "Questions to the community", Render: s.questionsPanel})
 }

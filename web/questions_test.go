@@ -18,6 +18,7 @@ func TestQAPages(t *testing.T) {
 	m := seedMembers(h)
 	a := h.client()
 	a.signIn(m.a, 0)
+	a.want(a.get("/community"), 200, "Questions to the community")
 	a.want(a.get("/community/questions"), 200, "Questions to the community", "No questions you can read yet", `href="/community/questions/new"`)
 	a.want(a.get("/community/questions/new"), 200, "Ask the community")
 	// An empty question is refused with the input kept.
