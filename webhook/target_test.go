@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/kspplatform/ksp"
@@ -65,6 +66,11 @@ func TestTargetsCheck(t *testing.T) {
 			var e *ksp.Error
 			if !errors.As(err, &e) || e.Code != ksp.EINVALID || len(e.Fields) != 1 || e.Fields[0].Field != "url" {
 				t.Errorf("%s: error %#v does not name the url field", c.url, err)
+			}
+			// The answer never tells a member what an internal name
+			// resolves to.
+			if strings.Contains(err.Error(), "10.0.0.7") || strings.Contains(err.Error(), "ffff") || strings.Contains(err.Error(), "ff9b") {
+				t.Errorf("%s: the error names a resolved address: %v", c.url, err)
 			}
 		}
 		if err := (webhook.Targets{AllowPrivate: true, Resolver: z}).Check(context.Background(), c.url); err != nil {
