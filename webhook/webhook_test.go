@@ -293,7 +293,10 @@ func TestRefusePrivateTargets(t *testing.T) {
 			return err == nil && len(log) == 1 && log[0].Attempts == 1
 		})
 		log, _, _ := db.FindWebhookDeliveries(admin, h.ID, ksp.Page{})
-		if !strings.Contains(log[0].LastError, "non-public") || log[0].Status != ksp.DeliveryPending {
+		// The log says why, without naming the address the name resolved
+		// to (a member must not learn the deployment's own network).
+		if !strings.Contains(log[0].LastError, "non-public") || strings.Contains(log[0].LastError, "127.0.0.1") || strings.Contains(log[0].LastError, "::1") ||
+			log[0].Status != ksp.DeliveryPending {
 			t.Fatalf("%s: delivery log %+v", h.URL, log[0])
 		}
 	}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -178,6 +179,11 @@ func (w *Worker) send(ctx context.Context, j *ksp.DeliveryJob, now time.Time) ks
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
 	req.Header.Set("webhook-signature", sig)
 	resp, err := w.Client.Do(req)
+	if errors.Is(err, ErrPrivateAddress) {
+		// The dial error names the address the target resolved to; the
+		// log is the member's to read and must not show it.
+		return ksp.DeliveryResult{Error: "refused: the target resolved to an " + ErrPrivateAddress.Error()}
+	}
 	if err != nil {
 		return ksp.DeliveryResult{Error: err.Error()}
 	}
