@@ -12,7 +12,8 @@ import (
 
 // testStaffPages: an open threat-to-life alert or removal order that
 // routes to no member pages every active staff user, once, even with two
-// servers taking pages at the same moment; routed, forwarded, answered and
+// servers taking pages at the same moment, and an unrouted alert made a
+// threat to life by a merged request pages too; routed, forwarded and
 // other unrouted alerts page nobody, and members may not take pages.
 func testStaffPages(t *testing.T, open Opener) {
 	db := open(t)
@@ -68,6 +69,25 @@ func testStaffPages(t *testing.T, open Opener) {
 	must(t, err)
 	if len(ns) != 0 {
 		t.Fatalf("paged twice: %+v", ns)
+	}
+
+	// A designation alert waiting with staff pages once a merged request
+	// makes it a threat to life.
+	calm := create(referral("https://nobody.example/merge", ksp.TierDesignation))
+	ns, err = db.TakeStaffPages(Staff(), now)
+	must(t, err)
+	if len(ns) != 0 {
+		t.Fatalf("a designation alert paged staff: %+v", ns)
+	}
+	urgent, merged, err := db.CreateAlert(As(w.Startup, w.StartAdm), referral("https://www.nobody.example/merge", ksp.TierThreatToLife))
+	must(t, err)
+	if !merged || urgent.ID != calm.ID {
+		t.Fatalf("not merged: %v %s", merged, urgent.ID)
+	}
+	ns, err = db.TakeStaffPages(Staff(), now)
+	must(t, err)
+	if len(ns) != 1 || ns[0].ObjectID != calm.ID || ns[0].Tier != ksp.TierThreatToLife {
+		t.Fatalf("pages after the merge: %+v", ns)
 	}
 
 	// Two servers taking pages at once: each alert is paged by one.

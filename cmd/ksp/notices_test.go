@@ -131,15 +131,33 @@ func TestPageStaffAtCommit(t *testing.T) {
 		}
 	}
 	t.Logf("staff paged %v after the alert's commit", time.Since(start))
-	// Later commits wake the pager again; nobody is paged twice.
-	if _, _, err := db.CreateAlert(storetest.As(fx.Gov, fx.GovAdmin), ksp.AlertInput{URL: "https://unknown-host.example/other", Kind: ksp.AlertReferral,
-		Tier: ksp.TierDesignation}); err != nil {
+	// A designation alert pages nobody; a merged threat-to-life request
+	// on its URL (no event of its own) wakes the pager at its commit too.
+	calm, _, err := db.CreateAlert(storetest.As(fx.Gov, fx.GovAdmin), ksp.AlertInput{URL: "https://unknown-host.example/other", Kind: ksp.AlertReferral,
+		Tier: ksp.TierDesignation})
+	if err != nil {
 		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(smtp.Messages()); n != 2 {
+		t.Fatalf("%d mails after a designation alert, want still 2", n)
+	}
+	if _, merged, err := db.CreateAlert(storetest.As(fx.Startup, fx.StartAdm), ksp.AlertInput{URL: "https://unknown-host.example/other", Kind: ksp.AlertReferral,
+		Tier: ksp.TierThreatToLife, ThreatLevel: "medium"}); err != nil || !merged {
+		t.Fatalf("merge: %v %v", merged, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(smtp.Messages()) < 4 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond)
 	cancel()
 	<-done
-	if n := len(smtp.Messages()); n != 2 {
-		t.Fatalf("%d mails, want 2 (one page to each staff member)", n)
+	var pages []string
+	for _, m := range smtp.Messages() {
+		pages = append(pages, strings.Join(m.To, ",")+" "+m.Body[strings.Index(m.Body, "/alerts/"):])
+	}
+	if len(pages) != 4 || !strings.Contains(strings.Join(pages, "\n"), "/alerts/"+calm.ID) {
+		t.Fatalf("pages: %v, want two per alert (one to each staff member)", pages)
 	}
 }

@@ -287,6 +287,11 @@ func (tx *Tx) mergeAlert(act *ksp.Actor, id string, in *ksp.AlertInput) error {
 			return fmt.Errorf("merge alert: %w", err)
 		}
 		a.Tier = in.Tier
+		if a.ReceiverOrgID == "" && a.Tier == ksp.TierThreatToLife {
+			// Now urgent and waiting with staff: wake the staff pager
+			// (and the feed's waiters, who find nothing new) at commit.
+			tx.outboxState().dirty = true
+		}
 	}
 	if a.IncidentID == "" && in.IncidentID != "" {
 		if _, err := tx.exec(`UPDATE alerts SET incident_id = ? WHERE id = ?`, in.IncidentID, id); err != nil {
