@@ -238,6 +238,8 @@ type modelWorld struct {
 	ids   map[string]string // value → signal id
 	// touched is the value the last step changed.
 	touched int
+	// ev follows the events and webhook deliveries.
+	ev modelEvents
 }
 
 var sharingPairs = func() (out [][2]string) {
@@ -293,6 +295,7 @@ func RunModel(t *testing.T, open Opener, steps int) {
 	for i := range w.feeds {
 		w.feeds[i] = map[string]bool{}
 	}
+	w.registerModelHooks()
 	w.bank = bank.New(db, nil)
 	must(t, w.bank.Load(context.Background()))
 	for step := range steps {
@@ -343,6 +346,7 @@ func (w *modelWorld) op() string {
 			in.Audience = []string{w.orgs[a].ID}
 		}
 		wasVisible := visibleBefore(org)
+		newSignal := w.ids[sig.value] == ""
 		res, err := w.db.Submit(ctx, in)
 		if err != nil {
 			w.t.Fatalf("submit: %v", err)
@@ -366,6 +370,9 @@ func (w *modelWorld) op() string {
 			sig.subs[org] = s
 		}
 		s.dist, s.tlp, s.audience, s.labels, s.retracted, s.sent = in.Distribution, in.TLP, aud, in.Labels, false, sent
+		if newSignal {
+			w.expectEvent(ksp.EventSignalCreated, sig.value, org, s)
+		}
 		return fmt.Sprintf("org %d submits value %d as %s/%s", org, n, p[0], p[1])
 	case r < 62: // a verdict, from a member or staff
 		if rng.IntN(5) == 0 {
@@ -407,6 +414,7 @@ func (w *modelWorld) op() string {
 		default:
 			must(w.t, err)
 			s.retracted = true
+			w.expectEvent(ksp.EventSignalRetracted, sig.value, org, s)
 		}
 		return fmt.Sprintf("org %d retracts value %d", org, n)
 	case r < 80: // staff resolve
@@ -602,6 +610,7 @@ func (w *modelWorld) check(value int, paging bool) bool {
 		w.checkFeed(fail, vi)
 		w.checkExport(fail, vi)
 	}
+	w.checkEvents(fail)
 	return ok
 }
 
