@@ -3,6 +3,7 @@ package ksp
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -98,4 +99,31 @@ func alertWhat(kind, tier string) string {
 		what += ", " + strings.ReplaceAll(tier, "_", " ")
 	}
 	return what
+}
+
+// PageDigest is the mail of several staff pages taken at once (a burst of
+// urgent alerts): one message per recipient listing every alert, instead of
+// one per alert. A single page is mailed as it is (Notice.Mails).
+func PageDigest(ns []*Notice, publicURL string) []Mail {
+	if len(ns) == 1 {
+		return ns[0].Mails(publicURL)
+	}
+	base := strings.TrimSuffix(publicURL, "/")
+	var list strings.Builder
+	var to []string
+	for _, n := range ns {
+		fmt.Fprintf(&list, "- %s: %s/alerts/%s\n", alertWhat(n.Kind, n.Tier), base, n.ObjectID)
+		for _, r := range n.To {
+			if !slices.Contains(to, r) {
+				to = append(to, r)
+			}
+		}
+	}
+	subject := fmt.Sprintf("KSP URGENT: %d alerts route to no member", len(ns))
+	text := fmt.Sprintf("%d urgent alerts match no member's verified domain and wait with staff. Forward them now:\n\n%s\nYou receive this because your organisation may see it on KSP.\n", len(ns), list.String())
+	out := make([]Mail, 0, len(to))
+	for _, r := range to {
+		out = append(out, Mail{To: r, Subject: subject, Text: text})
+	}
+	return out
 }

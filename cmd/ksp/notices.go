@@ -40,43 +40,61 @@ type staffPager interface {
 // pages at every event commit (creating an alert commits one; on
 // PostgreSQL another replica's commit wakes it through LISTEN/NOTIFY) and
 // every poll as the fallback. The store claims each page for one server,
-// so no job lock is needed across replicas.
-func pageStaff(ctx context.Context, s staffPager, m ksp.Mailer, publicURL string, poll time.Duration, log *slog.Logger) {
+// so no job lock is needed across replicas. After mailing it waits gap
+// before the next take, so that a burst of urgent alerts reaches staff as
+// one digest per gap, not one mail per alert (ksp.PageDigest).
+func pageStaff(ctx context.Context, s staffPager, m ksp.Mailer, publicURL string, poll, gap time.Duration, log *slog.Logger) {
 	sys := ksp.NewContext(ctx, ksp.SystemActor("system:pages"))
+	wait := func(d time.Duration, wake <-chan struct{}) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-wake:
+		case <-t.C:
+		}
+		return true
+	}
 	for {
 		wake := s.EventsCommitted()
 		ns, err := s.TakeStaffPages(sys, time.Now())
 		if err != nil && ctx.Err() == nil {
 			log.Error("take staff pages", "err", err)
 		}
-		sendNotices(ctx, m, ns, publicURL, log)
-		t := time.NewTimer(poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-wake:
-		case <-t.C:
+		if len(ns) > 0 {
+			sendMails(ctx, m, ksp.PageDigest(ns, publicURL), log)
+			if !wait(gap, nil) {
+				return
+			}
 		}
-		t.Stop()
+		if !wait(poll, wake) {
+			return
+		}
 	}
 }
 
-// sendNotices mails each notice to its recipients; a mail that fails is
-// logged and not retried.
+// sendNotices mails each notice to its recipients.
 func sendNotices(ctx context.Context, m ksp.Mailer, ns []*ksp.Notice, publicURL string, log *slog.Logger) {
-	sent, failed := 0, 0
+	var mails []ksp.Mail
 	for _, n := range ns {
-		for _, mail := range n.Mails(publicURL) {
-			if err := m.Send(ctx, mail); err != nil {
-				failed++
-				log.Warn("mail notice", "type", n.Type, "object", n.ObjectID, "err", err)
-				continue
-			}
-			sent++
+		mails = append(mails, n.Mails(publicURL)...)
+	}
+	sendMails(ctx, m, mails, log)
+}
+
+// sendMails sends each mail; a mail that fails is logged and not retried.
+func sendMails(ctx context.Context, m ksp.Mailer, mails []ksp.Mail, log *slog.Logger) {
+	sent, failed := 0, 0
+	for _, mail := range mails {
+		if err := m.Send(ctx, mail); err != nil {
+			failed++
+			log.Warn("mail notice", "subject", mail.Subject, "err", err)
+			continue
 		}
+		sent++
 	}
 	if sent+failed > 0 {
-		log.Info("mailed notices", "notices", len(ns), "sent", sent, "failed", failed)
+		log.Info("mailed notices", "sent", sent, "failed", failed)
 	}
 }

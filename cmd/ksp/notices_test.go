@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -103,7 +104,9 @@ func TestMailNoticesJob(t *testing.T) {
 
 // TestPageStaffAtCommit runs the serve loop's staff pager with an hour's
 // poll, so only the commit wakes it: a threat-to-life alert that routes to
-// no member reaches every staff member by mail at once, exactly once.
+// no member reaches every staff member by mail at once, exactly once; a
+// merge that makes an alert urgent pages too; a burst of urgent alerts
+// arrives as one digest.
 func TestPageStaffAtCommit(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
 	db, fx, smtp, mailer := noticeSetup(t)
@@ -112,7 +115,10 @@ func TestPageStaffAtCommit(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { pageStaff(ctx, db, mailer, "https://ksp.example", time.Hour, quiet); close(done) }()
+	go func() {
+		pageStaff(ctx, db, mailer, "https://ksp.example", time.Hour, 2*time.Second, quiet)
+		close(done)
+	}()
 	time.Sleep(50 * time.Millisecond) // the first, empty, take
 
 	start := time.Now()
@@ -146,18 +152,44 @@ func TestPageStaffAtCommit(t *testing.T) {
 		Tier: ksp.TierThreatToLife, ThreatLevel: "medium"}); err != nil || !merged {
 		t.Fatalf("merge: %v %v", merged, err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(smtp.Messages()) < 4 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	waitMails := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for len(smtp.Messages()) < n && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if got := len(smtp.Messages()); got != n {
+			t.Fatalf("%d mails, want %d", got, n)
+		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	waitMails(4)
+	if m := smtp.Messages()[3]; !strings.Contains(m.Body, "/alerts/"+calm.ID) {
+		t.Fatalf("page after the merge:\n%s", m.Body)
+	}
+
+	// A burst of urgent alerts while the pager waits out its gap after a
+	// page: one digest per staff member listing all of them.
+	var burst []string
+	for i := range 3 {
+		a, _, err := db.CreateAlert(storetest.As(fx.Gov, fx.GovAdmin), ksp.AlertInput{URL: fmt.Sprintf("https://unknown-host.example/burst/%d", i),
+			Kind: ksp.AlertReferral, Tier: ksp.TierThreatToLife, ThreatLevel: "high_specific"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		burst = append(burst, a.ID)
+	}
+	waitMails(6)
 	cancel()
 	<-done
-	var pages []string
-	for _, m := range smtp.Messages() {
-		pages = append(pages, strings.Join(m.To, ",")+" "+m.Body[strings.Index(m.Body, "/alerts/"):])
-	}
-	if len(pages) != 4 || !strings.Contains(strings.Join(pages, "\n"), "/alerts/"+calm.ID) {
-		t.Fatalf("pages: %v, want two per alert (one to each staff member)", pages)
+	for _, m := range smtp.Messages()[4:] {
+		if m.Subject != "KSP URGENT: 3 alerts route to no member" {
+			t.Fatalf("digest subject %q", m.Subject)
+		}
+		for _, id := range burst {
+			if !strings.Contains(m.Body, "https://ksp.example/alerts/"+id) || strings.Contains(m.Body, "unknown-host") {
+				t.Fatalf("digest lacks %s or shows a URL:\n%s", id, m.Body)
+			}
+		}
 	}
 }

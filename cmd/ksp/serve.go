@@ -135,7 +135,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	go escalateAlerts(ctx, db, time.Minute, log)
 	go (&webhook.Worker{Store: db, Client: webhook.NewClient(*hookPrivate), Log: log}).Run(ctx)
 	go mailNotices(ctx, db, site.Mailer(), url, time.Minute, log)
-	go pageStaff(ctx, db, site.Mailer(), url, time.Minute, log)
+	go pageStaff(ctx, db, site.Mailer(), url, time.Minute, 15*time.Second, log)
 	go eraseAlertURLs(ctx, db, time.Hour, log)
 	go caseRetention(ctx, db, caseMailer(*smtpURL, *mailFrom, log), time.Hour, log)
 	if checkpointKey != nil {
