@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/secret"
 )
 
 // Store is what the suite needs of a store: the service interfaces plus the
@@ -33,6 +34,11 @@ type Store interface {
 	AppendEvent(ctx context.Context, typ, objectID string, s ksp.Sharing, data any) (*ksp.Event, error)
 	// PruneChanges drops tombstones older than olderThan (staff).
 	PruneChanges(ctx context.Context, olderThan time.Time) (int64, error)
+	// SetSecretBox, SealWebhookSecrets and SealedWebhookSecrets seal
+	// webhook signing secrets at rest.
+	SetSecretBox(box *secret.Box)
+	SealWebhookSecrets(ctx context.Context) (int, error)
+	SealedWebhookSecrets(ctx context.Context) (int, error)
 }
 
 // Opener returns a fresh, migrated, empty store for one test.
@@ -122,6 +128,7 @@ func Run(t *testing.T, open Opener) {
 		{"AlertHostForms", testAlertHostForms},
 		{"Notices", testNotices},
 		{"StaffPages", testStaffPages},
+		{"WebhookSecretsSealed", testWebhookSecretsSealed},
 		{"AlertErasure", testAlertErasure},
 		{"IncidentAlertLinks", testIncidentAlertLinks},
 		{"AlertRefusals", testAlertRefusals},

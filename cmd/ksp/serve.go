@@ -19,6 +19,7 @@ import (
 	"github.com/kspplatform/ksp/domainproof"
 	"github.com/kspplatform/ksp/filehash"
 	"github.com/kspplatform/ksp/httpapi"
+	"github.com/kspplatform/ksp/internal/secret"
 	"github.com/kspplatform/ksp/webhook"
 )
 
@@ -37,6 +38,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	decodeMemory := fs.String("decode-memory", envOr(m.Getenv, "KSP_DECODE_MEMORY", "1GiB"), "memory that concurrent image decodes may take, e.g. 512MiB or 2GiB (env KSP_DECODE_MEMORY); an upload that finds it in use for 2 s is answered 503 unavailable")
 	hookPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (for local receivers; off in production)")
 	signingKey := fs.String("signing-key", m.Getenv("KSP_SIGNING_KEY"), "Ed25519 key (from ksp keygen, mode 0600) that signs the audit chain's head daily; replicas share it (env KSP_SIGNING_KEY)")
+	secretsKey := fs.String("secrets-key", m.Getenv("KSP_SECRETS_KEY"), "key (from ksp keygen --secrets, mode 0600) that seals webhook signing secrets in the database; replicas share it (env KSP_SECRETS_KEY)")
 	shared := fs.String("shared", m.Getenv("KSP_SHARED"), "folder of shared test data for demo content (env KSP_SHARED; default: ../shared beside the module)")
 	if err := m.parse(fs, args); err != nil {
 		return err
@@ -49,6 +51,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if *signingKey != "" {
 		if checkpointKey, err = loadSigningKey(*signingKey); err != nil {
 			return exitError{code: 2, msg: "--signing-key: " + err.Error()}
+		}
+	}
+	var box *secret.Box
+	if *secretsKey != "" {
+		if box, err = loadSecretsKey(*secretsKey); err != nil {
+			return exitError{code: 2, msg: "--secrets-key: " + err.Error()}
 		}
 	}
 	decodeBytes, err := parseSize(*decodeMemory)
@@ -82,6 +90,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := useSecretsKey(ctx, db, box, log); err != nil {
+		return err
+	}
 
 	if *withDemo {
 		dir := *shared

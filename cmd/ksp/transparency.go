@@ -86,16 +86,25 @@ func fieldsOf(err error) string {
 }
 
 // keygen runs `ksp keygen`: a new Ed25519 signing key for the audit
-// checkpoints, written mode 0600; the public key goes to stdout.
+// checkpoints (its public key goes to stdout), or with --secrets a key that
+// seals webhook signing secrets at rest; written mode 0600.
 func (m *Main) keygen(_ context.Context, args []string) error {
 	var c common
-	fset := m.flags("keygen", "keygen --out FILE", &c)
+	fset := m.flags("keygen", "keygen [--secrets] --out FILE", &c)
 	out := fset.String("out", "", "where to write the private key (PEM, mode 0600); refuses to overwrite")
+	secrets := fset.Bool("secrets", false, "make a key for serve --secrets-key (seals webhook signing secrets) instead of a checkpoint signing key")
 	if err := m.parse(fset, args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return exitError{code: 2, msg: "--out FILE is required"}
+	}
+	if *secrets {
+		if err := writeSecretsKey(*out); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "secrets key written to %s: give it to every replica with --secrets-key, and keep a copy apart from the database backups\n", *out)
+		return nil
 	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -105,16 +114,8 @@ func (m *Main) keygen(_ context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("keygen: %w", err)
 	}
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("keygen: %w", err)
-	}
-	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		f.Close()
-		return fmt.Errorf("keygen: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("keygen: %w", err)
+	if err := writeKeyFile(*out, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+		return err
 	}
 	pub := base64.StdEncoding.EncodeToString(priv.Public().(ed25519.PublicKey))
 	fmt.Fprintf(m.Stdout, "public key %s fingerprint %s\n", pub, ksp.KeyFingerprint(pub))
@@ -125,25 +126,11 @@ func (m *Main) keygen(_ context.Context, args []string) error {
 // readable by its owner only: a key others can read could sign a
 // rewritten history.
 func loadSigningKey(path string) (ed25519.PrivateKey, error) {
-	st, err := os.Stat(path)
+	der, err := readKeyFile(path, "signing key", "PRIVATE KEY")
 	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
+		return nil, err
 	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("signing key %s: mode %04o lets others read it; chmod 600 it", path, st.Mode().Perm())
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("signing key %s: not a regular file", path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("signing key %s: not a PEM private key (make one with ksp keygen)", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", path, err)
 	}

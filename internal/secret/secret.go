@@ -1,6 +1,7 @@
 // Package secret hashes and checks passwords with argon2id, in the PHC string
 // format, so that the parameters travel with each hash and can be raised
-// later without invalidating stored passwords.
+// later without invalidating stored passwords; and seals the secrets the
+// server must read back (Box).
 package secret
 
 import (

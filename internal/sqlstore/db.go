@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/secret"
 )
 
 //go:embed migrations/*.sql
@@ -83,6 +84,9 @@ type DB struct {
 	// publicReports caches computed public transparency reports by period
 	// label (transparency.go).
 	publicReports sync.Map // period label → cachedReport
+	// box seals webhook signing secrets (nil: stored as issued); see
+	// SetSecretBox.
+	box *secret.Box
 }
 
 // SetBatchSize sets how many bulk records go in one transaction (0: the

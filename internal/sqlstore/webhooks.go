@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kspplatform/ksp"
+	"github.com/kspplatform/ksp/internal/secret"
 )
 
 // eventHub wakes whoever waits for new events or deliveries. The zero
@@ -255,7 +256,7 @@ func (db *DB) CreateWebhook(ctx context.Context, in ksp.WebhookInput) (*ksp.Webh
 		}
 		w = &ksp.Webhook{ID: ksp.NewID(), OrgID: a.OrgID, URL: in.URL, Events: in.Events, Secret: ksp.NewWebhookSecret(), Created: tx.now}
 		if _, err := tx.exec(`INSERT INTO webhooks (id, org_id, url, events, secret, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			w.ID, w.OrgID, w.URL, jsonList(w.Events), w.Secret, a.AuditName(), micros(tx.now)); err != nil {
+			w.ID, w.OrgID, w.URL, jsonList(w.Events), db.box.Seal(w.Secret, w.ID), a.AuditName(), micros(tx.now)); err != nil {
 			return fmt.Errorf("create webhook: %w", err)
 		}
 		return tx.audit("webhook.create", "webhook:"+w.ID, a.OrgID, map[string]any{"url": w.URL, "events": w.Events})
@@ -303,7 +304,7 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, id string) (*ksp.Webhook,
 		secret := ksp.NewWebhookSecret()
 		until := tx.now.Add(ksp.WebhookSecretOverlap)
 		if _, err := tx.exec(`UPDATE webhooks SET previous_secret = secret, previous_until = ?, secret = ?, rotated_at = ? WHERE id = ?`,
-			until.UnixMicro(), secret, micros(tx.now), id); err != nil {
+			until.UnixMicro(), db.box.Seal(secret, id), micros(tx.now), id); err != nil {
 			return fmt.Errorf("rotate webhook secret: %w", err)
 		}
 		var err error
@@ -490,9 +491,16 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, now time.Time, n int, 
 				continue
 			}
 			j.Body, j.Created = []byte(body), time.UnixMicro(created).UTC()
-			j.Secrets = []string{secret}
-			if prev != "" && until.Valid && now.Before(time.UnixMicro(until.Int64)) {
-				j.Secrets = append(j.Secrets, prev)
+			keep := prev != "" && until.Valid && now.Before(time.UnixMicro(until.Int64))
+			if j.Secrets, err = db.openSecrets(j.WebhookID, secret, prev, keep); err != nil {
+				// Not sent unsigned: the attempt is logged, and the
+				// delivery is retried when the lease ends (an operator
+				// may restart with the right key).
+				db.log.Error("webhook secret", "webhook", j.WebhookID, "err", err)
+				if _, err := tx.exec(`UPDATE webhook_deliveries SET last_error = ? WHERE id = ?`, "the server cannot read this webhook's signing secret: "+err.Error(), id); err != nil {
+					return fmt.Errorf("claim delivery: %w", err)
+				}
+				continue
 			}
 			jobs = append(jobs, &j)
 		}
@@ -540,4 +548,87 @@ func (db *DB) NextWebhookDelivery(ctx context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return time.UnixMicro(next.Int64).UTC(), nil
+}
+
+// SetSecretBox seals the webhook signing secrets written from now on with
+// box (nil: stored as issued). SealWebhookSecrets seals those already
+// stored.
+func (db *DB) SetSecretBox(box *secret.Box) { db.box = box }
+
+// openSecrets returns the secrets a delivery is signed with: the current
+// one, and the previous one while keep and it opens (a secret rotated
+// after the secrets key was replaced was sealed with the lost key: the
+// new one signs alone).
+func (db *DB) openSecrets(webhookID, current, previous string, keep bool) ([]string, error) {
+	cur, err := db.box.Open(current, webhookID)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{cur}
+	if keep {
+		if prev, err := db.box.Open(previous, webhookID); err == nil {
+			out = append(out, prev)
+		}
+	}
+	return out, nil
+}
+
+// SealWebhookSecrets seals, with the box SetSecretBox installed, every
+// webhook secret still stored as issued (a database from before the key
+// was configured), and returns how many webhooks it sealed. Without a
+// box it seals nothing.
+func (db *DB) SealWebhookSecrets(ctx context.Context) (int, error) {
+	if db.box == nil {
+		return 0, nil
+	}
+	n := 0
+	err := db.write(ctx, func(tx *Tx) error {
+		n = 0
+		rows, err := tx.query(`SELECT id, secret, previous_secret FROM webhooks WHERE secret NOT LIKE 'enc1:%' OR (previous_secret <> '' AND previous_secret NOT LIKE 'enc1:%')`)
+		if err != nil {
+			return fmt.Errorf("seal webhook secrets: %w", err)
+		}
+		type row struct{ id, cur, prev string }
+		var rs []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.cur, &r.prev); err != nil {
+				rows.Close()
+				return fmt.Errorf("seal webhook secrets: %w", err)
+			}
+			rs = append(rs, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("seal webhook secrets: %w", err)
+		}
+		for _, r := range rs {
+			cur, prev := r.cur, r.prev
+			if !secret.Sealed(cur) {
+				cur = db.box.Seal(cur, r.id)
+			}
+			if prev != "" && !secret.Sealed(prev) {
+				prev = db.box.Seal(prev, r.id)
+			}
+			if _, err := tx.exec(`UPDATE webhooks SET secret = ?, previous_secret = ? WHERE id = ?`, cur, prev, r.id); err != nil {
+				return fmt.Errorf("seal webhook secrets: %w", err)
+			}
+			n++
+		}
+		if n > 0 {
+			return tx.audit("webhook.seal_secrets", "webhooks", "", map[string]any{"webhooks": n})
+		}
+		return nil
+	})
+	return n, err
+}
+
+// SealedWebhookSecrets counts the webhooks whose secret is sealed: a
+// server started without the key could not sign their deliveries.
+func (db *DB) SealedWebhookSecrets(ctx context.Context) (int, error) {
+	var n int
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM webhooks WHERE secret LIKE 'enc1:%'`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count sealed webhook secrets: %w", err)
+	}
+	return n, nil
 }
