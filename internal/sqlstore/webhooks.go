@@ -301,17 +301,17 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, id string) (*ksp.Webhook,
 		if _, err := db.findWebhook(ctx, tx, a.OrgID, id); err != nil {
 			return err
 		}
-		secret := ksp.NewWebhookSecret()
+		fresh := ksp.NewWebhookSecret()
 		until := tx.now.Add(ksp.WebhookSecretOverlap)
 		if _, err := tx.exec(`UPDATE webhooks SET previous_secret = secret, previous_until = ?, secret = ?, rotated_at = ? WHERE id = ?`,
-			until.UnixMicro(), db.box.Seal(secret, id), micros(tx.now), id); err != nil {
+			until.UnixMicro(), db.box.Seal(fresh, id), micros(tx.now), id); err != nil {
 			return fmt.Errorf("rotate webhook secret: %w", err)
 		}
 		var err error
 		if w, err = db.findWebhook(ctx, tx, a.OrgID, id); err != nil {
 			return err
 		}
-		w.Secret = secret
+		w.Secret = fresh
 		return tx.audit("webhook.rotate_secret", "webhook:"+id, a.OrgID, nil)
 	})
 	if err != nil {
@@ -474,12 +474,12 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, now time.Time, n int, 
 				return fmt.Errorf("claim delivery: %w", err)
 			}
 			var j ksp.DeliveryJob
-			var body, secret, prev, status string
+			var body, cur, prev, status string
 			var created int64
 			var until sql.NullInt64
 			if err := tx.queryRow(`SELECT d.id, d.webhook_id, w.org_id, w.url, d.event_id, d.body, d.attempts, d.created_at, d.claim_token, w.secret, w.previous_secret, w.previous_until, o.status
 				FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN orgs o ON o.id = w.org_id WHERE d.id = ?`, id).
-				Scan(&j.ID, &j.WebhookID, &j.OrgID, &j.URL, &j.MessageID, &body, &j.Attempts, &created, &j.Claim, &secret, &prev, &until, &status); err != nil {
+				Scan(&j.ID, &j.WebhookID, &j.OrgID, &j.URL, &j.MessageID, &body, &j.Attempts, &created, &j.Claim, &cur, &prev, &until, &status); err != nil {
 				return fmt.Errorf("claim delivery: %w", err)
 			}
 			if status == string(ksp.OrgStatusSuspended) {
@@ -492,7 +492,7 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, now time.Time, n int, 
 			}
 			j.Body, j.Created = []byte(body), time.UnixMicro(created).UTC()
 			keep := prev != "" && until.Valid && now.Before(time.UnixMicro(until.Int64))
-			if j.Secrets, err = db.openSecrets(j.WebhookID, secret, prev, keep); err != nil {
+			if j.Secrets, err = db.openSecrets(j.WebhookID, cur, prev, keep); err != nil {
 				// Not sent unsigned: the attempt is logged, and the
 				// delivery is retried when the lease ends (an operator
 				// may restart with the right key).
