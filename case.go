@@ -309,6 +309,15 @@ const (
 	SoRSourceVoluntary   = "SOURCE_VOLUNTARY"
 )
 
+// DSA Transparency Database values that differ between statements: the
+// decision's ground and its measure.
+const (
+	SoRGroundIllegal      = "DECISION_GROUND_ILLEGAL_CONTENT"
+	SoRGroundIncompatible = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+	SoRContentRemoved     = "DECISION_VISIBILITY_CONTENT_REMOVED"
+	SoRContentDisabled    = "DECISION_VISIBILITY_CONTENT_DISABLED"
+)
+
 // NewStatementOfReasons builds the statement of a remove or restrict
 // decision; nil for other decisions. contentType is the case's KSP content
 // type, contentDate when the case was opened. The platform's unique id
@@ -318,9 +327,9 @@ func NewStatementOfReasons(caseID, decisionID, contentType string, contentDate t
 	var vis string
 	switch in.Decision {
 	case DecisionRemove:
-		vis = "DECISION_VISIBILITY_CONTENT_REMOVED"
+		vis = SoRContentRemoved
 	case DecisionRestrict:
-		vis = "DECISION_VISIBILITY_CONTENT_DISABLED"
+		vis = SoRContentDisabled
 	default:
 		return nil
 	}
@@ -338,11 +347,11 @@ func NewStatementOfReasons(caseID, decisionID, contentType string, contentDate t
 	}
 	s.DecisionFacts = facts
 	if in.Ground == GroundIllegal {
-		s.DecisionGround = "DECISION_GROUND_ILLEGAL_CONTENT"
+		s.DecisionGround = SoRGroundIllegal
 		s.IllegalContentLegalGround = in.LegalGround
 		s.IllegalContentExplanation = in.PolicyClause
 	} else {
-		s.DecisionGround = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+		s.DecisionGround = SoRGroundIncompatible
 		s.IncompatibleContentGround = in.PolicyClause
 		s.IncompatibleContentExplanation = "Terrorist content is prohibited by the platform's terms of service."
 	}

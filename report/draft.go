@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/kspplatform/ksp"
@@ -116,15 +115,6 @@ func Draft(r *ksp.TransparencyReport, orgName string, statements []*ksp.Statemen
 	return b.String()
 }
 
-// Statement values counted in section 4, as the DSA Transparency
-// Database spells them.
-const (
-	groundIllegal      = "DECISION_GROUND_ILLEGAL_CONTENT"
-	groundIncompatible = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
-	visibilityRemoved  = "DECISION_VISIBILITY_CONTENT_REMOVED"
-	visibilityDisabled = "DECISION_VISIBILITY_CONTENT_DISABLED"
-)
-
 // draftStatements writes section 4: the statements of reasons the org
 // issued after its reviewers removed or restricted content that matched
 // the bank, by ground, by measure, by legal ground cited and by content
@@ -139,16 +129,16 @@ func draftStatements(line func(string, ...any), sts []*ksp.StatementOfReasons) {
 	types := map[string]int{}
 	for _, s := range sts {
 		switch s.DecisionGround {
-		case groundIllegal:
+		case ksp.SoRGroundIllegal:
 			illegal++
 			legal[strings.TrimSpace(s.IllegalContentLegalGround)]++
-		case groundIncompatible:
+		case ksp.SoRGroundIncompatible:
 			incompatible++
 		}
-		if slices.Contains(s.DecisionVisibility, visibilityRemoved) {
+		if slices.Contains(s.DecisionVisibility, ksp.SoRContentRemoved) {
 			removed++
 		}
-		if slices.Contains(s.DecisionVisibility, visibilityDisabled) {
+		if slices.Contains(s.DecisionVisibility, ksp.SoRContentDisabled) {
 			disabled++
 		}
 		if s.AutomatedDetection == ksp.SoRAutomatedDetected {
@@ -161,7 +151,6 @@ func draftStatements(line func(string, ...any), sts []*ksp.StatementOfReasons) {
 			types[t]++
 		}
 	}
-	n := strconv.Itoa
 	line("Every removal or restriction of content that matched the shared hash bank came with a statement of reasons to the user concerned.")
 	line("")
 	line("| Figure | Value |")
@@ -174,7 +163,7 @@ func draftStatements(line func(string, ...any), sts []*ksp.StatementOfReasons) {
 	line("| Detected by automated means (hash match) | %d |", autoDetected)
 	line("| Decided fully or partly by automated means | %d |", autoDecided)
 	for _, t := range slices.Sorted(maps.Keys(types)) {
-		line("| Content type: %s | %s |", mdEscape(strings.ToLower(strings.TrimPrefix(t, "CONTENT_TYPE_"))), n(types[t]))
+		line("| Content type: %s | %d |", mdEscape(strings.ToLower(strings.TrimPrefix(t, "CONTENT_TYPE_"))), types[t])
 	}
 	if len(legal) > 0 {
 		line("")
@@ -187,7 +176,7 @@ func draftStatements(line func(string, ...any), sts []*ksp.StatementOfReasons) {
 			if name == "" {
 				name = "(not named)"
 			}
-			line("| %s | %s |", mdEscape(name), n(legal[g]))
+			line("| %s | %d |", mdEscape(name), legal[g])
 		}
 	}
 }
