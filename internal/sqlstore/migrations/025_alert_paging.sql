@@ -4,4 +4,6 @@
 -- page if a merged request makes them a threat to life.
 ALTER TABLE alerts ADD COLUMN paged_at BIGINT;
 UPDATE alerts SET paged_at = created_at WHERE receiver_org_id = '' AND (tier = 'threat_to_life' OR kind = 'tco_removal_order');
-CREATE INDEX alerts_unpaged ON alerts(receiver_org_id) WHERE paged_at IS NULL;
+-- Only alerts waiting with staff and not yet paged are indexed: the index
+-- stays tiny, and the pager reads it at every event commit.
+CREATE INDEX alerts_unpaged ON alerts(created_at) WHERE receiver_org_id = '' AND paged_at IS NULL;
