@@ -288,9 +288,7 @@ func (tx *Tx) mergeAlert(act *ksp.Actor, id string, in *ksp.AlertInput) error {
 		}
 		a.Tier = in.Tier
 		if a.ReceiverOrgID == "" && a.Tier == ksp.TierThreatToLife {
-			// Now urgent and waiting with staff: wake the staff pager
-			// (and the feed's waiters, who find nothing new) at commit.
-			tx.outboxState().dirty = true
+			tx.wakeAtCommit() // now urgent and waiting with staff: the staff pager
 		}
 	}
 	if a.IncidentID == "" && in.IncidentID != "" {

@@ -78,6 +78,12 @@ func (tx *Tx) outboxState() *txOutbox {
 	return tx.outbox
 }
 
+// wakeAtCommit wakes the waiters of EventsCommitted (the live feed, the
+// webhook workers and the staff pager) once this transaction commits, for
+// a change they must look at that appends no event of its own. Appending
+// an event does it too.
+func (tx *Tx) wakeAtCommit() { tx.outboxState().dirty = true }
+
 // queueDeliveries queues e to every webhook whose org may see it (ksp.CanSee,
 // the one sharing rule, over the event's own sharing) and that subscribes
 // to its type. It runs inside the event's transaction, so an event and its
