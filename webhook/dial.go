@@ -46,11 +46,9 @@ func NewClient(allowPrivate bool) *http.Client {
 				return fmt.Errorf("webhook target %s: %w", address, err)
 			}
 			if !netguard.Public(ap.Addr()) {
-				// The address is not named: the delivery log is the
-				// member's to read, and a name may resolve (through a
-				// CNAME, say) to an address of the deployment's own
-				// network that members must not learn.
-				return fmt.Errorf("webhook target: %w", ErrPrivateAddress)
+				// The worker keeps this address out of the delivery log
+				// (Worker.send): members read the log.
+				return fmt.Errorf("webhook target %s: %w", ap.Addr(), ErrPrivateAddress)
 			}
 			return nil
 		}

@@ -181,7 +181,9 @@ func (w *Worker) send(ctx context.Context, j *ksp.DeliveryJob, now time.Time) ks
 	resp, err := w.Client.Do(req)
 	if errors.Is(err, ErrPrivateAddress) {
 		// The dial error names the address the target resolved to; the
-		// log is the member's to read and must not show it.
+		// log is the member's to read, and a name may resolve (through a
+		// CNAME, say) to an address of the deployment's own network that
+		// members must not learn.
 		return ksp.DeliveryResult{Error: "refused: the target resolved to an " + ErrPrivateAddress.Error()}
 	}
 	if err != nil {
