@@ -94,6 +94,9 @@ func loadSecretsKey(path string) (*secret.Box, error) {
 func useSecretsKey(ctx context.Context, db any, box *secret.Box, log *slog.Logger) error {
 	s, ok := db.(secretSealer)
 	if !ok {
+		if box != nil {
+			return exitError{code: 2, msg: fmt.Sprintf("--secrets-key: the %T store cannot seal webhook secrets", db)}
+		}
 		return nil
 	}
 	if box == nil {
